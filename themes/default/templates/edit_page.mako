@@ -1,0 +1,30 @@
+<%inherit file="layout.mako"/>
+<h1 class="page-title">${'Create' if is_new else 'Edit'} ${page}</h1>
+% if conflict:
+<div class="notice conflict" role="alert">
+  <p><strong>Edit conflict.</strong> Someone else saved revision ${conflict.current_revision} while you were editing
+  revision ${conflict.base_revision}. Nothing was overwritten. Your text is kept in the editor below; their changes are
+  shown here. Work them into your text, then save again.</p>
+  <%include file="_diff_table.mako" args="rows=their_changes, caption='Their changes'"/>
+</div>
+% endif
+% if preview is not None:
+<section class="preview" aria-labelledby="preview-heading">
+  <h2 id="preview-heading">Preview <span class="hint">(not saved yet)</span></h2>
+  <div class="page-content">${preview}</div>
+</section>
+% endif
+<form class="editor" method="post" action="${url('edit_page', name=page)}">
+  ${csrf_field()}
+  <input type="hidden" name="base_revision" value="${base_revision}">
+  <label for="edit-text">Page text <span class="hint">(Markdown — see <a href="${url('show_page', name='HelpOnEditing')}" target="_blank">HelpOnEditing</a>)</span></label>
+  <textarea id="edit-text" name="text" rows="24" spellcheck="true">
+${text}</textarea>
+  <label for="edit-comment">Comment <span class="hint">(a few words on what you changed)</span></label>
+  <input id="edit-comment" type="text" name="comment" value="${comment}" maxlength="500">
+  <div class="buttons">
+    <button type="submit" name="action" value="preview">Preview</button>
+    <button type="submit" name="action" value="save" class="primary">Save</button>
+    <a href="${url('show_page', name=page)}">Cancel</a>
+  </div>
+</form>

@@ -1,0 +1,63 @@
+## The page frame every template inherits: header with search, page actions, footer.
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="${robots}">
+<title>${title} — ${site_name}</title>
+<link rel="stylesheet" href="${static('wiki.css')}">
+<link rel="stylesheet" href="${static('pygments.css')}">
+</head>
+<body>
+<a class="skip-link" href="#content">Skip to content</a>
+<header class="site-header">
+  <a class="site-name" href="${url('front_page')}">${site_name}</a>
+  <form class="search-form" action="${url('search')}" method="get" role="search">
+    <label for="search-q" class="visually-hidden">Search the wiki or go to a page</label>
+    <input id="search-q" type="search" name="q" value="${query}" placeholder="Search or go to a page" autocomplete="off">
+    <button type="submit">Go</button>
+    <button type="submit" name="fulltext" value="1">Search</button>
+  </form>
+  <nav class="site-nav" aria-label="Wiki">
+    <a href="${url('show_page', name=front_page)}">Front page</a>
+    <a href="${url('recent_changes')}">Recent changes</a>
+    <a href="${url('page_index')}">Index</a>
+    <a href="${url('show_page', name='HelpOnEditing')}">Help</a>
+  </nav>
+</header>
+% if page:
+<nav class="page-actions" aria-label="This page">
+  <a href="${url('show_page', name=page)}">View</a>
+  % if not read_only:
+  <a href="${url('edit_page', name=page)}" rel="nofollow">Edit</a>
+  % endif
+  <a href="${url('page_history', name=page)}" rel="nofollow">History</a>
+  <a href="${url('raw_page', name=page)}" rel="nofollow">Raw</a>
+</nav>
+% endif
+<main id="content" class="content">
+${next.body() | n}
+</main>
+<footer class="site-footer">
+${self.footer() | n}
+</footer>
+</body>
+</html>
+<%def name="footer()">Powered by flatwiki</%def>
+<%def name="crumbs(name)">\
+<% parts = name.split('/') %>\
+% for i, part in enumerate(parts):
+% if i < len(parts) - 1:
+<a href="${url('show_page', name='/'.join(parts[:i + 1]))}">${part}</a><span class="sep">/</span>\
+% else:
+${part}\
+% endif
+% endfor
+</%def>
+<%def name="when(moment)">\
+% if moment is not None:
+<time datetime="${moment.strftime('%Y-%m-%dT%H:%M:%SZ')}">${moment.strftime('%Y-%m-%d %H:%M')} UTC</time>\
+% endif
+</%def>
+<%def name="who(entry)">${entry.user_id or entry.address or 'unknown'}</%def>

@@ -1,0 +1,18 @@
+<%inherit file="layout.mako"/>
+<h1 class="page-title">${parent.crumbs(page) | n}</h1>
+% if deleted:
+<p class="notice" role="status">This page was deleted (revision ${deleted.revision}\
+% if entry:
+, ${parent.when(entry.time) | n} by ${parent.who(entry) | n}\
+% if entry.comment:
+: “${entry.comment}”\
+% endif
+% endif
+). Its history is kept: <a href="${url('page_history', name=page)}">see the history</a> to view or restore an old revision.</p>
+% else:
+<p class="notice" role="status">There is no page named “${page}” yet.</p>
+% endif
+% if not read_only:
+<p><a class="button primary" href="${url('edit_page', name=page)}" rel="nofollow">Create this page</a></p>
+% endif
+<p>Or <a href="${url('search', q=page, fulltext=1)}" rel="nofollow">search for “${page}”</a> in other pages.</p>

@@ -1,0 +1,20 @@
+<%inherit file="layout.mako"/>
+<h1 class="page-title">${parent.crumbs(page) | n}</h1>
+% if revision != current:
+<p class="notice" role="status">This is revision ${revision}, an old version of this page.
+  <a href="${url('show_page', name=page)}">Show the current version</a>
+  · <a href="${url('diff_page', name=page, **{'from': revision, 'to': current})}" rel="nofollow">Changes since then</a>
+  % if not read_only:
+  · <a href="${url('revert_page', name=page, rev=revision)}" rel="nofollow">Restore this revision</a>
+  % endif
+</p>
+% endif
+<article class="page-content">
+${content}
+</article>
+<%def name="footer()">
+Revision ${revision}\
+% if entry:
+ · last modified ${parent.when(entry.time) | n} by ${parent.who(entry) | n}\
+% endif
+</%def>

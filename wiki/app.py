@@ -1,0 +1,153 @@
+"""The WSGI application: one URL map, dispatch to views, every error as a themed page.
+
+`create_app` is cheap (CGI builds it on every request): templates, the
+Markdown renderer and the search index all open on first use.
+"""
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote as url_quote
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter, Map, RequestRedirect, Rule
+from werkzeug.utils import send_file
+from werkzeug.wrappers import Response
+
+from wiki.config import Config
+from wiki.errors import WikiError
+from wiki.views import history, listing, page, searching
+from wiki.views.base import Wiki, WikiRequest, themed
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "SAMEORIGIN",
+}
+
+
+class PageNameConverter(BaseConverter):
+    """Matches any page name, slashes included; names.normalize decides what is valid."""
+
+    regex = r"[\s\S]+?"
+    part_isolating = False
+
+    def to_url(self, value: str) -> str:
+        return url_quote(value, safe="/!$&'()*+,:;=@")
+
+
+URL_MAP = Map(
+    [
+        Rule("/", endpoint="front_page"),
+        Rule("/+edit/<page:name>", endpoint="edit_page", methods=["GET", "POST"]),
+        Rule("/+history/<page:name>", endpoint="page_history"),
+        Rule("/+diff/<page:name>", endpoint="diff_page"),
+        Rule("/+raw/<page:name>", endpoint="raw_page"),
+        Rule("/+revert/<page:name>", endpoint="revert_page", methods=["GET", "POST"]),
+        Rule("/+delete/<page:name>", endpoint="delete_page", methods=["GET", "POST"]),
+        Rule("/+recent", endpoint="recent_changes"),
+        Rule("/+index", endpoint="page_index"),
+        Rule("/+search", endpoint="search"),
+        Rule("/+static/<version>/<path:filename>", endpoint="static_file"),
+        Rule("/<page:name>", endpoint="show_page"),
+    ],
+    converters={"page": PageNameConverter},
+    strict_slashes=False,
+)
+
+
+def static_file(wiki: Wiki, request: WikiRequest, version: str, filename: str) -> Response:
+    """A theme file; cached for a year when its URL carries the current theme version."""
+    path = wiki.theme.static_file(filename)
+    if path is None:
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound(f"The theme has no file {filename!r}.")
+    current = version == wiki.theme.version
+    response = send_file(path, request.environ, max_age=STATIC_MAX_AGE if current else 0, conditional=True)
+    if current:
+        response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
+    return response
+
+
+VIEWS: dict[str, Callable[..., Response]] = {
+    "front_page": page.front_page,
+    "show_page": page.show_page,
+    "raw_page": page.raw_page,
+    "edit_page": page.edit_page,
+    "revert_page": page.revert_page,
+    "delete_page": page.delete_page,
+    "page_history": history.page_history,
+    "diff_page": history.diff_page,
+    "recent_changes": listing.recent_changes,
+    "page_index": listing.page_index,
+    "search": searching.search,
+    "static_file": static_file,
+}
+
+
+class WikiApp:
+    def __init__(self, config: Config) -> None:
+        self.wiki = Wiki(config)
+
+    def dispatch(self, request: WikiRequest) -> Response:
+        try:
+            endpoint, values = request.urls.match()
+            return VIEWS[endpoint](self.wiki, request, **values)
+        except RequestRedirect as moved:
+            return moved.get_response(request.environ)
+        except HTTPException as error:
+            response = self.error_page(request, error.code or 500, error.name, error.description or "")
+            for key, value in error.get_headers(request.environ):
+                if key.lower() == "allow":
+                    response.headers[key] = value
+            return response
+        except WikiError as error:
+            return self.error_page(request, error.status, error.title, str(error))
+
+    def error_page(self, request: WikiRequest, status: int, title: str, message: str) -> Response:
+        response = themed(self.wiki, request, "error.mako", status, title=title, message=message)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = WikiRequest(environ)
+        request.max_content_length = self.wiki.config.max_content_length
+        request.urls = URL_MAP.bind_to_environ(environ)
+        try:
+            response = self.dispatch(request)
+        except Exception:
+            # Logged for the operator, never shown: the reader gets a themed 500.
+            print(traceback.format_exc(), file=environ.get("wsgi.errors", sys.stderr))
+            response = self.internal_error(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response(environ, start_response)
+
+    def internal_error(self, request: WikiRequest) -> Response:
+        message = "Something went wrong on the server. The error was logged; nothing you sent was lost."
+        try:
+            return self.error_page(request, 500, "Internal server error", message)
+        except Exception:
+            print(traceback.format_exc(), file=request.environ.get("wsgi.errors", sys.stderr))
+            return Response(message + "\n", status=500, content_type="text/plain; charset=utf-8")
+
+
+def create_app(config: Config) -> WSGIApplication:
+    """The wiki as a WSGI callable, behind ProxyFix when the config trusts a proxy."""
+    app: Any = WikiApp(config)
+    if config.proxy_fix:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app = ProxyFix(app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+    return app  # type: ignore[no-any-return]

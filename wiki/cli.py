@@ -1,0 +1,145 @@
+"""`wiki init | serve | check | reindex`: the command line, as `main(argv) -> int`."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from wiki.config import Config, load_config
+from wiki.storage import Author, PageStore
+
+STARTER_AUTHOR = Author(user_id="flatwiki")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config, data_dir=args.data_dir)
+
+
+def starter_pages(directory: Path) -> list[tuple[str, Path]]:
+    """(page name, file) for every Markdown file under `directory`: Help/Syntax.md -> Help/Syntax."""
+    return sorted(
+        (path.relative_to(directory).with_suffix("").as_posix(), path)
+        for path in directory.rglob("*.md")
+    )
+
+
+def init_store(config: Config, out: TextIO) -> int:
+    """Create the data directory and import the starter pages that are not there yet."""
+    store = PageStore(config.data_dir)
+    store.create()
+    added = 0
+    for name, path in starter_pages(config.starter_pages_dir):
+        if store.current_revision(name) == 0:
+            store.save(name, path.read_text("utf-8"), base_revision=0, author=STARTER_AUTHOR, comment="Starter page")
+            added += 1
+    print(f"{config.data_dir}: {added} starter page(s) added, {len(store.list_pages())} page(s) in all.", file=out)
+    return added
+
+
+def progress_bar(out: TextIO, label: str) -> Callable[[int, int], None]:
+    """A one-line progress display: bar, counts and rate, redrawn at most 10 times a second."""
+    started = time.monotonic()
+    shown = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - shown[0] < 0.1:
+            return
+        shown[0] = now
+        width = 30
+        filled = width * done // total if total else width
+        rate = done / (now - started) if now > started else 0.0
+        out.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} pages, {rate:.0f} pages/s")
+        if done >= total:
+            out.write("\n")
+        out.flush()
+
+    return show
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    init_store(_config(args), sys.stdout)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from wiki.app import create_app
+
+    config = _config(args)
+    if not (config.data_dir / "pages").is_dir():
+        init_store(config, sys.stdout)
+    app = create_app(config)
+    print(f"flatwiki serving {config.data_dir} at http://{args.host}:{args.port}/", flush=True)
+    if args.debug:
+        from werkzeug.serving import run_simple
+
+        run_simple(args.host, args.port, app, use_reloader=True, use_debugger=False, threaded=True)
+        return 0
+    import waitress
+
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="flatwiki", _quiet=True)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from wiki.consistency import check_store, repair_store
+
+    store = PageStore(_config(args).data_dir)
+    problems = repair_store(store) if args.repair else check_store(store)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print("The store is consistent." + (" (repaired)" if args.repair else ""))
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from wiki.search import SearchIndex
+
+    config = _config(args)
+    store = PageStore(config.data_dir)
+    started = time.monotonic()
+    SearchIndex(config.data_dir / "index", store).rebuild(progress=progress_bar(sys.stderr, "indexing"))
+    print(f"Search index rebuilt in {time.monotonic() - started:.1f} s.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wiki", description="flatwiki: a wiki on flat files.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.add_argument("--data-dir", help="data directory (default: $WIKI_DATA_DIR, the config file, ./instance)")
+        sub.add_argument("--config", help="TOML config file (default: $WIKI_CONFIG, else wiki.toml)")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("init", cmd_init, "Create the data directory and add the starter pages it lacks.")
+    serve = command("serve", cmd_serve, "Serve the wiki over HTTP (waitress; --debug: werkzeug's reloader).")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--debug", action="store_true", help="restart when the code changes")
+    check = command("check", cmd_check, "Verify the revision store; exit 1 naming each problem.")
+    check.add_argument("--repair", action="store_true", help="fix what can be fixed without losing a revision")
+    command("reindex", cmd_reindex, "Rebuild the search index from the store (safe while serving).")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (OSError, ValueError) as error:
+        print(f"wiki {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The one declared table of options: each with its type, default and help.
+
+Read at the entry points only (TOML file, then WIKI_* environment overrides);
+everything below takes plain values.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _option(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every option of the wiki. README's configuration table is checked against this."""
+
+    data_dir: Path = _option(Path("instance"), "Where pages, history, the search index and caches live. Must be writable by the server's user.")
+    site_name: str = _option("flatwiki", "Shown in the header and the browser's title bar.")
+    front_page: str = _option("FrontPage", "The page that / leads to.")
+    theme: str = _option("default", "Name of a folder under themes_dir; templates it lacks come from the default theme.")
+    themes_dir: Path = _option(PROJECT_ROOT / "themes", "Folder holding the themes.")
+    starter_pages_dir: Path = _option(PROJECT_ROOT / "pages", "Markdown files that `wiki init` imports as the starter pages.")
+    camelcase_links: bool = _option(True, "Link CamelCase words to pages of that name.")
+    read_only: bool = _option(False, "Refuse every change (edits, reverts, deletes) with 403.")
+    max_content_length: int = _option(2 * 1024 * 1024, "Largest request body in bytes; larger requests get 413.")
+    max_page_bytes: int = _option(1024 * 1024, "Largest page text in bytes of UTF-8; a larger save gets 413.")
+    secret_key: str = _option("", "Signs CSRF tokens. Empty: a random key is made once and kept in data_dir/secret-key.")
+    proxy_fix: bool = _option(False, "Trust one reverse proxy's X-Forwarded-For/-Proto/-Host/-Prefix headers.")
+    page_cache_seconds: int = _option(0, "max-age of page views in Cache-Control; 0 means browsers revalidate every time (cheap: 304 via ETag).")
+
+    def replace(self, **changes: Any) -> Config:
+        return dataclasses.replace(self, **changes)
+
+
+def options() -> list[dataclasses.Field[Any]]:
+    """The declared options, in order: the source of README's table and of `wiki --help`."""
+    return list(dataclasses.fields(Config))
+
+
+def _convert(name: str, kind: Any, value: Any, base: Path) -> Any:
+    if kind in (Path, "Path"):
+        path = Path(os.path.expanduser(str(value)))
+        return path if path.is_absolute() else base / path
+    if kind in (bool, "bool"):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"option {name}: {value!r} is not true or false")
+    if kind in (int, "int"):
+        if isinstance(value, bool):
+            raise ValueError(f"option {name}: expected a whole number, got {value!r}")
+        return int(value)
+    return str(value)
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Config:
+    """Build a Config from a TOML file, WIKI_* variables and explicit overrides (in that order).
+
+    The file is `path`, else $WIKI_CONFIG, else `wiki.toml` in the project root
+    when it exists. Relative paths in the file are relative to the file; in the
+    environment or overrides, to the working directory.
+    """
+    environ = os.environ if environ is None else environ
+    fields = {f.name: f for f in options()}
+    values: dict[str, Any] = {}
+    config_path = path or environ.get("WIKI_CONFIG") or None
+    if config_path is None and (PROJECT_ROOT / "wiki.toml").is_file():
+        config_path = PROJECT_ROOT / "wiki.toml"
+    if config_path is not None:
+        config_file = Path(config_path)
+        with config_file.open("rb") as handle:
+            table = tomllib.load(handle)
+        table = table.get("wiki", table)
+        for key, value in table.items():
+            if key not in fields:
+                raise ValueError(f"{config_file}: unknown option {key!r}")
+            values[key] = _convert(key, fields[key].type, value, config_file.resolve().parent)
+    cwd = Path.cwd()
+    for key, spec in fields.items():
+        env_value = environ.get("WIKI_" + key.upper())
+        if env_value is not None:
+            values[key] = _convert(key, spec.type, env_value, cwd)
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = _convert(key, fields[key].type, value, cwd)
+    if "data_dir" not in values:
+        values["data_dir"] = cwd / "instance"
+    return Config(**values)

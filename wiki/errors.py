@@ -1,0 +1,72 @@
+"""Domain errors: raised by the lower layers, turned into themed HTTP pages by app.py."""
+from __future__ import annotations
+
+
+class WikiError(Exception):
+    """Base of every error a user can cause; `status` is the HTTP status it maps to."""
+
+    status = 400
+    title = "Bad request"
+
+
+class InvalidPageName(WikiError):
+    status = 400
+    title = "Invalid page name"
+
+
+class PageNotFound(WikiError):
+    status = 404
+    title = "Page not found"
+
+    def __init__(self, name: str, message: str = "") -> None:
+        super().__init__(message or f"There is no page named {name!r}.")
+        self.name = name
+
+
+class PageDeleted(PageNotFound):
+    """The page existed and its latest revision is a deletion; its history remains."""
+
+    title = "Page deleted"
+
+    def __init__(self, name: str, revision: int) -> None:
+        super().__init__(name, f"The page {name!r} was deleted in revision {revision}.")
+        self.revision = revision
+
+
+class RevisionNotFound(PageNotFound):
+    title = "Revision not found"
+
+    def __init__(self, name: str, revision: int) -> None:
+        super().__init__(name, f"The page {name!r} has no revision {revision}.")
+        self.revision = revision
+
+
+class EditConflict(WikiError):
+    """Someone saved the page after the editor loaded it; nothing was written."""
+
+    status = 409
+    title = "Edit conflict"
+
+    def __init__(self, name: str, base_revision: int, current_revision: int) -> None:
+        super().__init__(
+            f"{name!r} was changed to revision {current_revision} "
+            f"while you were editing revision {base_revision}."
+        )
+        self.name = name
+        self.base_revision = base_revision
+        self.current_revision = current_revision
+
+
+class PermissionDenied(WikiError):
+    status = 403
+    title = "Forbidden"
+
+
+class BadRequest(WikiError):
+    status = 400
+    title = "Bad request"
+
+
+class PayloadTooLarge(WikiError):
+    status = 413
+    title = "Too large"

@@ -1,0 +1,233 @@
+"""Markdown -> safe HTML: wiki links, CamelCase links, highlighted code, and nh3 sanitising.
+
+Knows nothing of HTTP: URLs come from the callables a caller passes in. Every
+string that leaves `Renderer.render` has been through the nh3 allow-list.
+"""
+from __future__ import annotations
+
+import os
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+
+from wiki import names
+from wiki.errors import InvalidPageName
+
+RENDERER_VERSION = "1"
+
+WIKILINK_PATTERN = r"\[\[([^\]\|\n]+?)(?:\|([^\]\n]+?))?\]\]"
+CAMELCASE = re.compile(r"(?<![\w/.#&=?!-])(!?)((?:[A-Z][a-z0-9]+){2,}(?:/(?:[A-Z][a-z0-9]+){2,})*)\b")
+EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) - {"area", "map"}
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "*": {"class", "title", "lang", "dir"},
+    "a": {"href", "hreflang", "id", "name"},
+    "img": {"alt", "src", "width", "height"},
+    **{f"h{level}": {"id"} for level in range(1, 7)},
+    "sup": {"id"},
+    "li": {"id"},
+    "span": {"id"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "ftp", "ftps", "tel", "xmpp", "irc", "ircs", "news"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    links: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class LinkContext:
+    """What one render needs to know about the wiki around the page."""
+
+    page: str
+    exists: Callable[[str], bool]
+    page_url: Callable[[str], str]
+    edit_url: Callable[[str], str]
+    links: set[str] = field(default_factory=set)
+
+
+class _WikiLinks:
+    """Builds the <a> for a wiki link target, recording the pages linked."""
+
+    def __init__(self) -> None:
+        self.context: LinkContext | None = None
+
+    def element(self, target: str, label: str | None) -> etree.Element:
+        assert self.context is not None
+        target = target.strip()
+        text = (label or target).strip()
+        if EXTERNAL.match(target):
+            link = etree.Element("a", {"href": target, "class": "external"})
+            link.text = AtomicString(text)
+            return link
+        page_part, _, anchor = target.partition("#")
+        try:
+            name = names.resolve_relative(self.context.page, page_part) if page_part else self.context.page
+        except InvalidPageName:
+            span = etree.Element("span", {"class": "wikilink invalid", "title": "not a valid page name"})
+            span.text = AtomicString(text)
+            return span
+        return self.page_element(name, text, anchor)
+
+    def page_element(self, name: str, text: str, anchor: str = "") -> etree.Element:
+        assert self.context is not None
+        self.context.links.add(name)
+        if self.context.exists(name):
+            href = self.context.page_url(name) + (f"#{anchor}" if anchor else "")
+            link = etree.Element("a", {"href": href, "class": "wikilink"})
+        else:
+            link = etree.Element("a", {
+                "href": self.context.edit_url(name),
+                "class": "wikilink missing",
+                "title": f"{name} does not exist yet: create it",
+            })
+        link.text = AtomicString(text)
+        return link
+
+
+class _WikiLinkProcessor(InlineProcessor):  # type: ignore[misc]
+    def __init__(self, pattern: str, links: _WikiLinks) -> None:
+        super().__init__(pattern)
+        self.links = links
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:
+        return self.links.element(m.group(1), m.group(2)), m.start(0), m.end(0)
+
+
+class _CamelCaseProcessor(Treeprocessor):  # type: ignore[misc]
+    """Links CamelCase words in text, never inside links or code; `!CamelCase` stays text."""
+
+    SKIP = {"a", "code", "pre", "script", "style"}
+
+    def __init__(self, md: markdown.Markdown, links: _WikiLinks) -> None:
+        super().__init__(md)
+        self.links = links
+
+    def run(self, root: etree.Element) -> None:
+        self._walk(root)
+
+    def _walk(self, element: etree.Element) -> None:
+        for child in list(element):
+            if child.tag not in self.SKIP:
+                self._walk(child)
+            self._link_tail(element, child)
+        if element.text and not isinstance(element.text, AtomicString):
+            head, nodes = self._split(element.text)
+            element.text = head
+            for index, node in enumerate(nodes):
+                element.insert(index, node)
+
+    def _link_tail(self, parent: etree.Element, child: etree.Element) -> None:
+        if not child.tail or isinstance(child.tail, AtomicString):
+            return
+        head, nodes = self._split(child.tail)
+        child.tail = head
+        position = list(parent).index(child) + 1
+        for offset, node in enumerate(nodes):
+            parent.insert(position + offset, node)
+
+    def _split(self, text: str) -> tuple[str, list[etree.Element]]:
+        """Cut text into (leading text, [link elements each carrying the following text as tail])."""
+        pieces = CAMELCASE.split(text)
+        if len(pieces) == 1:
+            return text, []
+        head = pieces[0]
+        nodes: list[etree.Element] = []
+        for bang, word, after in zip(pieces[1::3], pieces[2::3], pieces[3::3], strict=True):
+            if bang:
+                if nodes:
+                    nodes[-1].tail = (nodes[-1].tail or "") + word + after
+                else:
+                    head += word + after
+                continue
+            node = self.links.page_element(word, word)
+            node.tail = after
+            nodes.append(node)
+        return head, nodes
+
+
+class WikiExtension(Extension):  # type: ignore[misc]
+    def __init__(self, camelcase: bool) -> None:
+        super().__init__()
+        self.links = _WikiLinks()
+        self.camelcase = camelcase
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # Above 'link' (160) so [[a]] is never read as a reference link.
+        md.inlinePatterns.register(_WikiLinkProcessor(WIKILINK_PATTERN, self.links), "wikilink", 175)
+        if self.camelcase:
+            md.treeprocessors.register(_CamelCaseProcessor(md, self.links), "camelcase", 15)
+
+
+def sanitize(html: str) -> str:
+    """The allow-list every rendered page passes through: no script, handler or unsafe URL."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        strip_comments=True,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+class Renderer:
+    """Owns one Markdown instance (expensive to build) and reuses it for every page."""
+
+    def __init__(self, camelcase: bool = True) -> None:
+        self.wiki = WikiExtension(camelcase)
+        self.md = markdown.Markdown(
+            extensions=["tables", "fenced_code", "codehilite", "toc", "footnotes", "sane_lists", self.wiki],
+            extension_configs={
+                "codehilite": {"css_class": "highlight", "guess_lang": False},
+                "tables": {"use_align_attribute": True},
+                "toc": {"permalink": False},
+            },
+            output_format="html",
+        )
+
+    def render(self, text: str, context: LinkContext) -> Rendered:
+        self.wiki.links.context = context
+        try:
+            html = self.md.reset().convert(text)
+        finally:
+            self.wiki.links.context = None
+        return Rendered(sanitize(html), frozenset(context.links))
+
+
+class RenderCache:
+    """Rendered HTML kept per page revision in files, keyed by what the HTML depends on."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, name: str) -> Path:
+        return self.directory / names.quote_fs(name)
+
+    def get(self, name: str, key: str) -> str | None:
+        try:
+            data = self._path(name).read_text("utf-8")
+        except (FileNotFoundError, UnicodeDecodeError):
+            return None
+        stored_key, _, html = data.partition("\n")
+        return html if stored_key == key else None
+
+    def put(self, name: str, key: str, html: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self._path(name)
+        temp = path.with_name(f".tmp-{path.name}.{os.getpid()}")
+        temp.write_text(f"{key}\n{html}", "utf-8")
+        temp.replace(path)

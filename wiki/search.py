@@ -1,0 +1,296 @@
+"""The Whoosh full-text index: schema, catch-up from the edit-log, queries, highlights.
+
+The index is derived from the store. It records the byte offset of the global
+edit-log it has absorbed; whoever searches or saves first indexes the pages
+named in the log since then. When another process holds Whoosh's writer lock
+we search the slightly older index instead of waiting: no hang, no thread left
+behind, so a CGI process exits at once. A missing or broken index is rebuilt.
+"""
+from __future__ import annotations
+
+import fcntl
+import math
+import os
+import re
+import shutil
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from whoosh import analysis, fields, highlight, index, qparser, query
+from whoosh.writing import LockError
+
+from wiki import names
+from wiki.errors import PageNotFound
+from wiki.storage import PageStore, write_atomically
+
+MARK_FILE = "flatwiki-edit-log-offset"
+WRITER_TIMEOUT = 0.2
+PAGE_SIZE = 20
+MAX_QUERY_CHARS = 500
+MAX_SEGMENTS = 8
+SNIPPET_CHARS = 240
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+PLAIN_WORD = re.compile(r"\w+")
+
+
+def _title_analyzer() -> analysis.Analyzer:
+    # "FrontPage" and "Help/Syntax" are found by "front", "page", "syntax" and whole.
+    return analysis.RegexTokenizer() | analysis.IntraWordFilter(mergewords=True) | analysis.LowercaseFilter()
+
+
+def make_schema() -> fields.Schema:
+    return fields.Schema(
+        name=fields.ID(unique=True, stored=True),
+        key=fields.ID(),
+        title=fields.TEXT(analyzer=_title_analyzer(), field_boost=3.0),
+        content=fields.TEXT(analyzer=analysis.StemmingAnalyzer(), stored=True, phrase=True),
+        words=fields.TEXT(analyzer=analysis.StandardAnalyzer(stoplist=None), phrase=False),
+        modified=fields.DATETIME(stored=True),
+        author=fields.ID(stored=True),
+        revision=fields.NUMERIC(stored=True),
+    )
+
+
+@dataclass(frozen=True)
+class Hit:
+    name: str
+    snippet: str  # HTML: Whoosh's formatter escapes the text around <mark>
+    modified: datetime | None
+    revision: int
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    suggestion: str | None = None
+    message: str | None = None
+
+
+class SearchIndex:
+    def __init__(self, directory: Path, store: PageStore) -> None:
+        self.directory = Path(directory)
+        self.store = store
+
+    # Building -------------------------------------------------------------
+
+    def _document(self, name: str) -> dict[str, Any] | None:
+        try:
+            page = self.store.read(name)
+        except PageNotFound:
+            return None
+        latest = next((e for e in self.store.history(name) if e.revision == page.revision), None)
+        title = " ".join([name, *name.split("/")])
+        return {
+            "name": name,
+            "key": name.casefold(),
+            "title": title,
+            "content": page.text,
+            "words": f"{title} {page.text}",
+            "modified": latest.time.replace(tzinfo=None) if latest else datetime.now(timezone.utc).replace(tzinfo=None),
+            "author": (latest.user_id or latest.address) if latest else "",
+            "revision": page.revision,
+        }
+
+    @contextmanager
+    def _rebuild_lock(self) -> Iterator[bool]:
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory.parent / "index.rebuild-lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None, wait: bool = True) -> bool:
+        """Build a fresh index beside the old one from the store, then swap it in.
+
+        Safe while the wiki serves: searches use the old index until the swap,
+        and changes saved meanwhile are caught up from the recorded offset.
+        Returns False (doing nothing) when another process is rebuilding and `wait` is False.
+        """
+        with self._rebuild_lock() as mine:
+            if not mine:
+                if not wait:
+                    return False
+                fd = os.open(self.directory.parent / "index.rebuild-lock", os.O_RDWR)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                finally:
+                    os.close(fd)
+                return True
+            mark = self.store.log_size()
+            fresh = self.directory.with_name(f"{self.directory.name}.new-{os.getpid()}")
+            shutil.rmtree(fresh, ignore_errors=True)
+            fresh.mkdir(parents=True)
+            built = index.create_in(str(fresh), make_schema())
+            writer = built.writer(limitmb=128)
+            pages = self.store.list_pages()
+            for count, name in enumerate(pages, 1):
+                document = self._document(name)
+                if document:
+                    writer.add_document(**document)
+                if progress:
+                    progress(count, len(pages))
+            writer.commit(optimize=True)
+            write_atomically(fresh / MARK_FILE, f"{mark}\n".encode("ascii"))
+            old = self.directory.with_name(f"{self.directory.name}.old-{os.getpid()}")
+            if self.directory.exists():
+                os.rename(self.directory, old)
+            os.rename(fresh, self.directory)
+            shutil.rmtree(old, ignore_errors=True)
+            return True
+
+    # Catching up ----------------------------------------------------------
+
+    def _mark(self) -> int:
+        try:
+            return int((self.directory / MARK_FILE).read_text("ascii").strip())
+        except (FileNotFoundError, ValueError):
+            return -1
+
+    def _open(self) -> Any:
+        if not index.exists_in(str(self.directory)) or self._mark() < 0:
+            self.rebuild()
+        return index.open_dir(str(self.directory))
+
+    def catch_up(self) -> bool:
+        """Index the pages changed since the recorded offset; False if another writer was busy."""
+        mark = self._mark()
+        size = self.store.log_size()
+        if 0 <= mark == size:
+            return True
+        ix = self._open()
+        try:
+            writer = ix.writer(timeout=WRITER_TIMEOUT)
+        except LockError:
+            return False
+        try:
+            mark = self._mark()
+            if mark > self.store.log_size():  # the log was replaced (restored?): start over
+                writer.cancel()
+                self.rebuild()
+                return True
+            done, changed = mark, set()
+            for entry, end in self.store.read_log_since(mark):
+                if self.store.current_revision(entry.name) < entry.revision:
+                    break  # that save is still between its log line and `current`
+                changed.add(entry.name)
+                done = end
+            for name in changed:
+                document = self._document(name)
+                if document:
+                    writer.update_document(**document)
+                else:
+                    writer.delete_by_term("name", name)
+            if len(writer.segments) > MAX_SEGMENTS:
+                writer.commit()
+            else:
+                writer.commit(merge=False)
+        except BaseException:
+            writer.cancel()
+            raise
+        write_atomically(self.directory / MARK_FILE, f"{done}\n".encode("ascii"))
+        return True
+
+    # Searching ------------------------------------------------------------
+
+    def exact_page(self, text: str) -> str | None:
+        """The existing page whose name is `text` (exactly, else ignoring case), if any."""
+        try:
+            name = names.normalize(text)
+        except ValueError:
+            return None
+        if self.store.exists(name):
+            return name
+
+        def lookup(ix: Any) -> str | None:
+            with ix.searcher() as searcher:
+                found = searcher.document(key=name.casefold())
+            return str(found["name"]) if found and self.store.exists(found["name"]) else None
+
+        found: str | None = self._repaired(lookup)
+        return found
+
+    def _repaired(self, work: Callable[[Any], Any]) -> Any:
+        """Run `work` on the caught-up index; a missing or broken index is rebuilt once."""
+        try:
+            self.catch_up()
+            return work(self._open())
+        except Exception:
+            # Deliberately broad: a damaged index raises whatever its reader trips on
+            # (struct, zlib, EOF, KeyError...). Log it, rebuild from the store, go on.
+            print("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc(), file=sys.stderr)
+            self.rebuild()
+            return work(index.open_dir(str(self.directory)))
+
+    def parse(self, text: str) -> tuple[Any, str | None]:
+        """Turn the search box's text into a query; malformed input becomes plain words."""
+        message = None
+        text = CONTROL.sub(" ", text).strip()
+        if len(text) > MAX_QUERY_CHARS:
+            text = text[:MAX_QUERY_CHARS]
+            message = f"Your search was cut to its first {MAX_QUERY_CHARS} characters."
+        parser = qparser.MultifieldParser(["title", "content"], make_schema())
+        parser.add_plugin(qparser.PlusMinusPlugin())
+        parser.remove_plugin_class(qparser.BoostPlugin)
+        try:
+            parsed = parser.parse(text)
+        except Exception:  # Whoosh's parser raises assorted errors on odd input
+            parsed = None
+        if parsed is None or parsed == query.NullQuery:
+            words = PLAIN_WORD.findall(text)
+            if not words:
+                return None, message or "Type one or more words to search for."
+            parsed = parser.parse(" ".join(words))
+        return parsed, message
+
+    def search(self, text: str, page: int = 1) -> SearchResults:
+        results = SearchResults(query=text, page=max(page, 1))
+        parsed, results.message = self.parse(text)
+        if parsed is None:
+            return results
+
+        def run(ix: Any) -> None:
+            results.hits.clear()
+            with ix.searcher() as searcher:
+                found = searcher.search_page(parsed, results.page, pagelen=PAGE_SIZE, terms=True)
+                found.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+                found.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+                results.total = found.total
+                results.pages = math.ceil(found.total / PAGE_SIZE)
+                for hit in found:
+                    if not self.store.exists(hit["name"]):
+                        continue  # deleted after the index last caught up
+                    snippet = hit.highlights("content", top=2) or _escape(hit["content"][:SNIPPET_CHARS])
+                    results.hits.append(Hit(hit["name"], snippet, hit.get("modified"), hit["revision"]))
+                if not found.total:
+                    results.suggestion = self._suggest(searcher, text)
+
+        self._repaired(run)
+        return results
+
+    @staticmethod
+    def _suggest(searcher: Any, text: str) -> str | None:
+        corrector = searcher.corrector("words")
+        words = PLAIN_WORD.findall(text.lower())
+        suggested = [(corrector.suggest(word, limit=1, maxdist=2) or [word])[0] for word in words]
+        return " ".join(suggested) if suggested != words else None
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+

@@ -1,0 +1,408 @@
+"""The revision store: MoinMoin 1.9's flat-file layout, the single source of truth.
+
+Knows nothing of HTTP, HTML or search. Every change is a new revision; no
+revision file is ever rewritten. See DESIGN.md "Storage format" for the save
+protocol that keeps a killed process from losing or half-writing anything.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from wiki import names
+from wiki.errors import EditConflict, PageDeleted, PageNotFound, RevisionNotFound
+
+SAVE, SAVENEW, REVERT, RENAME, DELETE = "SAVE", "SAVENEW", "SAVE/REVERT", "SAVE/RENAME", "DELETE"
+ATTNEW, ATTDEL = "ATTNEW", "ATTDEL"
+TEMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who made a change, as MoinMoin logs it."""
+
+    address: str = ""
+    host: str = ""
+    user_id: str = ""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One edit-log line: MoinMoin 1.9's nine tab-separated fields."""
+
+    time_us: int
+    revision: int
+    action: str
+    name: str
+    address: str = ""
+    host: str = ""
+    user_id: str = ""
+    extra: str = ""
+    comment: str = ""
+
+    @property
+    def time(self) -> datetime:
+        return datetime.fromtimestamp(self.time_us / 1_000_000, tz=timezone.utc)
+
+    def to_line(self) -> str:
+        fields = [
+            str(self.time_us), f"{self.revision:08d}", self.action, self.name,
+            self.address, self.host, self.user_id, self.extra, self.comment,
+        ]
+        return "\t".join(_one_line(value) for value in fields) + "\n"
+
+    @classmethod
+    def parse(cls, line: str) -> LogEntry:
+        """Parse one line (LF or CRLF); raise ValueError for anything malformed."""
+        fields = line.rstrip("\r\n").split("\t")
+        if len(fields) != 9:
+            raise ValueError(f"expected 9 tab-separated fields, found {len(fields)}")
+        stamp, revision, action, name = fields[:4]
+        return cls(int(stamp), int(revision), action, name, *fields[4:])
+
+
+def _one_line(value: str) -> str:
+    # A tab or newline inside a field would break every reader of the log.
+    return " ".join(value.replace("\t", " ").splitlines())
+
+
+@dataclass(frozen=True)
+class PageRevision:
+    name: str
+    revision: int
+    text: str
+
+
+def _revision_file(number: int) -> str:
+    return f"{number:08d}"
+
+
+def fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line with one write(); start a fresh line if a crash left a partial one."""
+    data = line.encode("utf-8")
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace a file whole: temporary file in the same folder, fsync, rename."""
+    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+
+
+def read_log(path: Path) -> list[LogEntry]:
+    """Every parseable, complete line of an edit-log (a crash's partial last line is skipped)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    entries = []
+    for raw in data.split(b"\n")[:-1]:
+        try:
+            entries.append(LogEntry.parse(raw.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError):
+            continue
+    return entries
+
+
+class PageStore:
+    """Pages and their revisions under `root` (the data directory)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.pages_dir = self.root / "pages"
+        self.global_log = self.root / "edit-log"
+        self.pageset_file = self.root / "pageset"
+
+    def create(self) -> None:
+        """Make the folders of an empty store (idempotent)."""
+        self.pages_dir.mkdir(parents=True, exist_ok=True)
+        self.global_log.touch(exist_ok=True)
+
+    # Reading -------------------------------------------------------------
+
+    def page_dir(self, name: str) -> Path:
+        return self.pages_dir / names.quote_fs(name)
+
+    def current_revision(self, name: str) -> int:
+        """The latest revision number (a deletion counts), 0 if the page never existed."""
+        return self.read_current(self.page_dir(name))
+
+    @staticmethod
+    def read_current(page_dir: Path) -> int:
+        try:
+            return int((page_dir / "current").read_text("ascii").strip() or 0)
+        except FileNotFoundError:
+            return 0
+
+    def exists(self, name: str) -> bool:
+        """True when the page has a latest revision that is not a deletion."""
+        page_dir = self.page_dir(name)
+        current = self.read_current(page_dir)
+        return current > 0 and (page_dir / "revisions" / _revision_file(current)).exists()
+
+    def read(self, name: str, revision: int | None = None) -> PageRevision:
+        """The text of a revision (the latest by default).
+
+        Raises PageNotFound, PageDeleted (latest is a deletion) or RevisionNotFound.
+        """
+        page_dir = self.page_dir(name)
+        current = self.read_current(page_dir)
+        if current == 0:
+            raise PageNotFound(name)
+        wanted = current if revision is None else revision
+        if not 0 < wanted <= current:
+            raise RevisionNotFound(name, wanted)
+        try:
+            data = (page_dir / "revisions" / _revision_file(wanted)).read_bytes()
+        except FileNotFoundError:
+            if revision is None:
+                raise PageDeleted(name, current) from None
+            raise RevisionNotFound(name, wanted) from None
+        return PageRevision(name, wanted, data.decode("utf-8"))
+
+    def revision_exists(self, name: str, revision: int) -> bool:
+        return (self.page_dir(name) / "revisions" / _revision_file(revision)).exists()
+
+    def history(self, name: str) -> list[LogEntry]:
+        """The page's edit-log, newest first."""
+        return read_log(self.page_dir(name) / "edit-log")[::-1]
+
+    def list_pages(self) -> list[str]:
+        """Names of every existing (not deleted) page, sorted."""
+        found = []
+        try:
+            entries = list(os.scandir(self.pages_dir))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            if not entry.is_dir():
+                continue
+            try:
+                name = names.unquote_fs(entry.name)
+            except ValueError:
+                continue
+            current = self.read_current(Path(entry.path))
+            if current and os.path.exists(os.path.join(entry.path, "revisions", _revision_file(current))):
+                found.append(name)
+        return sorted(found, key=lambda n: (n.casefold(), n))
+
+    def recent_changes(self, limit: int) -> list[LogEntry]:
+        """The newest `limit` global edit-log entries, newest first, read from the end.
+
+        Cost grows with `limit`, not with the length of the log.
+        """
+        entries: list[LogEntry] = []
+        try:
+            handle = open(self.global_log, "rb")
+        except FileNotFoundError:
+            return []
+        with handle:
+            position = handle.seek(0, os.SEEK_END)
+            remainder = b""
+            while position > 0 and len(entries) < limit:
+                step = min(65536, position)
+                position -= step
+                handle.seek(position)
+                block = handle.read(step) + remainder
+                lines = block.split(b"\n")
+                remainder = lines[0] if position > 0 else b""
+                complete = lines[1:] if position > 0 else lines
+                for raw in reversed(complete):
+                    if not raw.strip():
+                        continue
+                    try:
+                        entries.append(LogEntry.parse(raw.decode("utf-8")))
+                    except (ValueError, UnicodeDecodeError):
+                        continue
+                    if len(entries) >= limit:
+                        break
+        return entries
+
+    def read_log_since(self, offset: int) -> list[tuple[LogEntry, int]]:
+        """Complete global edit-log lines from byte `offset`, each with the offset just after it."""
+        try:
+            with open(self.global_log, "rb") as handle:
+                handle.seek(offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return []
+        found = []
+        position = offset
+        for raw in data.split(b"\n")[:-1]:
+            position += len(raw) + 1
+            try:
+                found.append((LogEntry.parse(raw.decode("utf-8")), position))
+            except (ValueError, UnicodeDecodeError):
+                continue
+        return found
+
+    def log_size(self) -> int:
+        try:
+            return self.global_log.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def pageset_token(self) -> str:
+        """Changes whenever a page is created or deleted: what red/blue links depend on."""
+        try:
+            return self.pageset_file.read_text("ascii").strip()
+        except FileNotFoundError:
+            return "0"
+
+    # Writing -------------------------------------------------------------
+
+    @contextmanager
+    def locked(self, name: str) -> Iterator[Path]:
+        """Hold the page's lock (flock on its lock file) for a whole change."""
+        page_dir = self.page_dir(name)
+        (page_dir / "revisions").mkdir(parents=True, exist_ok=True)
+        fd = os.open(page_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield page_dir
+        finally:
+            os.close(fd)
+
+    def save(
+        self,
+        name: str,
+        text: str,
+        *,
+        base_revision: int,
+        author: Author,
+        comment: str = "",
+        action: str = SAVE,
+        extra: str = "",
+    ) -> int:
+        """Write `text` as the next revision and return its number.
+
+        Raises EditConflict, writing nothing, when `base_revision` is not the
+        latest. Saving the text the latest revision already has writes nothing
+        and returns that revision.
+        """
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        with self.locked(name) as page_dir:
+            current = self.recover_page(page_dir, name)
+            if base_revision != current:
+                raise EditConflict(name, base_revision, current)
+            latest = self._latest_text(page_dir, current)
+            if latest == text:
+                return current
+            if latest is None and action == SAVE:
+                action = SAVENEW
+            return self._commit(page_dir, name, current + 1, text, author, comment, action, extra)
+
+    def delete(self, name: str, *, base_revision: int, author: Author, comment: str = "") -> int:
+        """Record a deletion as a new revision with no text; history stays."""
+        with self.locked(name) as page_dir:
+            current = self.recover_page(page_dir, name)
+            if base_revision != current:
+                raise EditConflict(name, base_revision, current)
+            if self._latest_text(page_dir, current) is None:
+                raise PageNotFound(name)
+            return self._commit(page_dir, name, current + 1, None, author, comment, DELETE, "")
+
+    @staticmethod
+    def _latest_text(page_dir: Path, current: int) -> str | None:
+        if current == 0:
+            return None
+        try:
+            return (page_dir / "revisions" / _revision_file(current)).read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            return None
+
+    def _commit(
+        self, page_dir: Path, name: str, number: int, text: str | None,
+        author: Author, comment: str, action: str, extra: str,
+    ) -> int:
+        """Steps 3-5 of the save protocol; the caller holds the page's lock."""
+        revisions = page_dir / "revisions"
+        created_or_deleted = text is None or self._latest_text(page_dir, number - 1) is None
+        if text is not None:
+            temp = revisions / f"{TEMP_PREFIX}{os.getpid()}-{number}"
+            with open(temp, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(temp, revisions / _revision_file(number))  # never replaces
+            finally:
+                os.unlink(temp)
+        entry = LogEntry(
+            time.time_ns() // 1000, number, action, name,
+            author.address, author.host, author.user_id, extra, comment,
+        )
+        append_line(page_dir / "edit-log", entry.to_line())
+        append_line(self.global_log, entry.to_line())
+        write_atomically(page_dir / "current", f"{number:08d}\n".encode("ascii"))
+        fsync_directory(revisions)
+        fsync_directory(page_dir)
+        if created_or_deleted:
+            write_atomically(self.pageset_file, f"{time.time_ns()}-{os.getpid()}\n".encode("ascii"))
+        return number
+
+    def recover_page(self, page_dir: Path, name: str) -> int:
+        """Finish or set aside what a killed writer left; return the true latest revision.
+
+        Called under the page's lock. A revision past `current` whose edit-log
+        line was written completed its save (only `current` was not moved yet):
+        roll forward. One without its log line was never acknowledged: move it
+        to `unfinished/` (kept, never deleted) so its number can be used.
+        """
+        current = self.read_current(page_dir)
+        revisions = page_dir / "revisions"
+        while True:
+            following = current + 1
+            leftover = revisions / _revision_file(following)
+            logged = {e.revision: e for e in read_log(page_dir / "edit-log") if e.revision > current}
+            if following in logged:
+                if logged[following].action != DELETE and not leftover.exists():
+                    break
+                self.ensure_global_line(logged[following])
+                write_atomically(page_dir / "current", f"{following:08d}\n".encode("ascii"))
+                current = following
+                continue
+            if leftover.exists():
+                aside = page_dir / "unfinished"
+                aside.mkdir(exist_ok=True)
+                os.replace(leftover, aside / f"{_revision_file(following)}.{time.time_ns()}")
+            break
+        return current
+
+    def ensure_global_line(self, entry: LogEntry) -> None:
+        line = entry.to_line().encode("utf-8")
+        try:
+            with open(self.global_log, "rb") as handle:
+                handle.seek(max(0, handle.seek(0, os.SEEK_END) - 262144))
+                if line in handle.read():
+                    return
+        except FileNotFoundError:
+            pass
+        append_line(self.global_log, entry.to_line())
+

@@ -1,0 +1,62 @@
+"""Mako templates of the active theme, falling back to `default`, and its static files.
+
+The lookup is built on first use: CGI builds the app on every request and
+must not pay for Mako unless it renders a template.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+DEFAULT_THEME = "default"
+
+
+class Theme:
+    def __init__(self, themes_dir: Path, name: str, module_directory: Path | None) -> None:
+        self.name = name
+        self.directories = [themes_dir / name] + ([themes_dir / DEFAULT_THEME] if name != DEFAULT_THEME else [])
+        self.module_directory = module_directory
+        self._lookup: Any = None
+        self._version: str | None = None
+
+    @property
+    def lookup(self) -> Any:
+        if self._lookup is None:
+            from mako.lookup import TemplateLookup
+
+            self._lookup = TemplateLookup(
+                directories=[str(d / "templates") for d in self.directories],
+                module_directory=str(self.module_directory) if self.module_directory else None,
+                default_filters=["h"],
+                input_encoding="utf-8",
+                strict_undefined=True,
+            )
+        return self._lookup
+
+    def render(self, template: str, **context: Any) -> str:
+        return str(self.lookup.get_template(template).render(**context))
+
+    def static_file(self, filename: str) -> Path | None:
+        """The file under the theme's static folder (or the default's); None if absent or outside."""
+        for directory in self.directories:
+            root = (directory / "static").resolve()
+            candidate = (root / filename).resolve()
+            if candidate.is_relative_to(root) and candidate.is_file():
+                return candidate
+        return None
+
+    @property
+    def version(self) -> str:
+        """A short hash of the theme files' names, sizes and times: changes when any file does,
+        so static URLs carry it (and are cached for a year) and page ETags include it."""
+        if self._version is None:
+            digest = hashlib.sha1()
+            for directory in self.directories:
+                for folder, _, files in sorted(os.walk(directory)):
+                    for filename in sorted(files):
+                        stat = os.stat(os.path.join(folder, filename))
+                        digest.update(f"{folder}/{filename}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+            self._version = digest.hexdigest()[:10]
+        return self._version

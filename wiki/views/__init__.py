@@ -1,0 +1,1 @@
+"""Endpoint functions, one per URL, each (wiki, request, **values) -> Response."""

@@ -1,0 +1,89 @@
+"""A page's history and the differences between any two of its revisions."""
+from __future__ import annotations
+
+import difflib
+
+from werkzeug.wrappers import Response
+
+from wiki.errors import BadRequest, PageNotFound, RevisionNotFound
+from wiki.storage import DELETE
+from wiki.views.base import Wiki, WikiRequest, int_arg, page_name, themed
+
+CONTEXT_LINES = 3
+
+
+def diff_rows(old: str, new: str) -> list[dict[str, str]]:
+    """Rows for an HTML diff: each {'kind': 'hunk'|'context'|'added'|'removed', 'text': line}."""
+    rows = []
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), n=CONTEXT_LINES, lineterm="")
+    for line in list(lines)[2:]:
+        if line.startswith("@@"):
+            rows.append({"kind": "hunk", "text": line})
+        elif line.startswith("+"):
+            rows.append({"kind": "added", "text": line[1:]})
+        elif line.startswith("-"):
+            rows.append({"kind": "removed", "text": line[1:]})
+        else:
+            rows.append({"kind": "context", "text": line[1:]})
+    return rows
+
+
+def page_history(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """Every revision, newest first, with links to view and diff, and a form to compare any two."""
+    name = page_name(name)
+    entries = wiki.store.history(name)
+    if not entries:
+        raise PageNotFound(name)
+    sizes = {}
+    for entry in entries:
+        path = wiki.store.page_dir(name) / "revisions" / f"{entry.revision:08d}"
+        sizes[entry.revision] = path.stat().st_size if entry.action != DELETE and path.exists() else None
+    response = themed(
+        wiki, request, "page_history.mako", title=f"History of {name}", page=name,
+        entries=entries, sizes=sizes, current=wiki.store.current_revision(name),
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _text_at(wiki: Wiki, name: str, revision: int) -> str:
+    """A revision's text; a deletion reads as empty."""
+    if wiki.store.revision_exists(name, revision):
+        return wiki.store.read(name, revision).text
+    if any(entry.revision == revision and entry.action == DELETE for entry in wiki.store.history(name)):
+        return ""
+    raise RevisionNotFound(name, revision)
+
+
+def diff_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """Differences between ?from=A and ?to=B (default: the latest change), as HTML or ?format=unified."""
+    name = page_name(name)
+    current = wiki.store.current_revision(name)
+    if current == 0:
+        raise PageNotFound(name)
+    to = int_arg(request, "to", current) or current
+    start = int_arg(request, "from", max(to - 1, 0))
+    assert start is not None
+    if start > to:
+        start, to = to, start
+    if not 0 <= start <= current or not 0 < to <= current:
+        raise RevisionNotFound(name, to if to > current else start)
+    old = _text_at(wiki, name, start) if start else ""
+    new = _text_at(wiki, name, to)
+    if request.args.get("format", "html") == "unified":
+        lines = difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True),
+            fromfile=f"{name}@{start}", tofile=f"{name}@{to}",
+        )
+        body = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+        response = Response(body, content_type="text/plain; charset=utf-8")
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+    if request.args.get("format", "html") != "html":
+        raise BadRequest("format must be html or unified.")
+    entries = {entry.revision: entry for entry in wiki.store.history(name)}
+    return themed(
+        wiki, request, "diff_page.mako", title=f"Changes to {name}", page=name,
+        start=start, to=to, current=current, rows=diff_rows(old, new),
+        start_entry=entries.get(start), to_entry=entries.get(to),
+    )

@@ -1,0 +1,199 @@
+"""Views of one page: show, raw, edit (with preview and conflicts), revert, delete."""
+from __future__ import annotations
+
+import hashlib
+
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from wiki.errors import BadRequest, EditConflict, PageDeleted, PageNotFound, PayloadTooLarge
+from wiki.storage import REVERT, LogEntry
+from wiki.views.base import Wiki, WikiRequest, form_fields, int_arg, page_name, redirect, themed
+from wiki.views.history import diff_rows
+
+MAX_COMMENT = 500
+
+
+def _canonical_redirect(request: WikiRequest, endpoint: str, raw: str, name: str) -> Response | None:
+    """Send /Foo%20%20Bar to /Foo%20Bar so every page has one URL."""
+    if raw == name:
+        return None
+    location = request.url_for(endpoint, name=name)
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    return redirect(request, location, 301)
+
+
+def _entry_for(wiki: Wiki, name: str, revision: int) -> LogEntry | None:
+    return next((entry for entry in wiki.store.history(name) if entry.revision == revision), None)
+
+
+def front_page(wiki: Wiki, request: WikiRequest) -> Response:
+    """/ leads to the configured front page."""
+    return redirect(request, request.page_url(wiki.config.front_page), 302)
+
+
+def show_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """A page (latest, or ?rev=N) rendered in the theme; 304 when the browser's copy is current."""
+    raw, name = name, page_name(name)
+    moved = _canonical_redirect(request, "show_page", raw, name)
+    if moved:
+        return moved
+    wanted = int_arg(request, "rev")
+    current = wiki.store.current_revision(name)
+    if current == 0:
+        return missing_page(wiki, request, name)
+    revision = wanted or current
+    etag = wiki.page_etag(request, name, revision)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        try:
+            page = wiki.store.read(name, wanted)
+        except PageDeleted as deleted:
+            return missing_page(wiki, request, name, deleted=deleted)
+        response = themed(
+            wiki, request, "show_page.mako", title=name, page=name,
+            robots="noindex,nofollow" if wanted else "index,follow",
+            revision=page.revision, current=current, entry=_entry_for(wiki, name, page.revision),
+            content=wiki.render_html(request, page),
+        )
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={wiki.config.page_cache_seconds}, must-revalidate" \
+        if wiki.config.page_cache_seconds else "no-cache"
+    return response
+
+
+def missing_page(wiki: Wiki, request: WikiRequest, name: str, deleted: PageDeleted | None = None) -> Response:
+    """404 that offers to create the page (and, for a deleted one, its history)."""
+    return themed(
+        wiki, request, "missing_page.mako", 404, title=name, page=name,
+        deleted=deleted, entry=_entry_for(wiki, name, deleted.revision) if deleted else None,
+    )
+
+
+def raw_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """The Markdown source of a revision, as plain UTF-8 text."""
+    name = page_name(name)
+    page = wiki.store.read(name, int_arg(request, "rev"))
+    response = Response(page.text, content_type="text/plain; charset=utf-8")
+    response.set_etag(hashlib.sha1(f"raw\x00{name}\x00{page.revision}".encode()).hexdigest()[:20])
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response.make_conditional(request)
+
+
+def _editor(
+    wiki: Wiki, request: WikiRequest, name: str, *, text: str, base_revision: int, comment: str = "",
+    status: int = 200, preview: Markup | None = None, conflict: EditConflict | None = None,
+    their_changes: list[dict[str, str]] | None = None,
+) -> Response:
+    response = themed(
+        wiki, request, "edit_page.mako", status, title=f"Edit {name}", page=name,
+        text=text, base_revision=base_revision, comment=comment, preview=preview,
+        conflict=conflict, their_changes=their_changes or [], is_new=not wiki.store.exists(name),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def edit_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """GET: the editor. POST: preview, or save (303 to the page; 409 on a stale base revision)."""
+    name = page_name(name)
+    wiki.require_writable()
+    if request.method == "GET":
+        current = wiki.store.current_revision(name)
+        try:
+            text = wiki.store.read(name).text
+        except PageNotFound:
+            text = ""
+        return _editor(wiki, request, name, text=text, base_revision=current)
+    form = form_fields(wiki, request)
+    text = form.get("text", "").replace("\r\n", "\n")
+    comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT]
+    base = form.get("base_revision", "")
+    if not base.isdigit() or len(base) > 9:
+        raise BadRequest("The edit form is missing its base revision; reload the editor.")
+    base_revision = int(base)
+    if len(text.encode("utf-8")) > wiki.config.max_page_bytes:
+        raise PayloadTooLarge(f"Pages are limited to {wiki.config.max_page_bytes} bytes; this text is larger.")
+    current = wiki.store.current_revision(name)
+    if base_revision > current:
+        raise BadRequest(f"The edit form names revision {base_revision}, which {name!r} does not have.")
+    if form.get("action") == "preview":
+        preview = Markup(wiki.render_text(request, name, text))
+        return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment, preview=preview)
+    if form.get("action") != "save":
+        raise BadRequest("Choose Preview or Save.")
+    try:
+        wiki.store.save(name, text, base_revision=base_revision, author=request.author, comment=comment)
+    except EditConflict as conflict:
+        return _conflict(wiki, request, name, text, comment, conflict)
+    wiki.search_index.catch_up()  # so the page is findable the moment the user sees it
+    return redirect(request, request.page_url(name))
+
+
+def _conflict(wiki: Wiki, request: WikiRequest, name: str, text: str, comment: str, conflict: EditConflict) -> Response:
+    """409: keep the user's text in the editor, show what the other person changed."""
+    def text_of(revision: int) -> str:
+        return wiki.store.read(name, revision).text if revision and wiki.store.revision_exists(name, revision) else ""
+
+    changes = diff_rows(text_of(conflict.base_revision), text_of(conflict.current_revision))
+    return _editor(
+        wiki, request, name, text=text, base_revision=conflict.current_revision, comment=comment,
+        status=409, conflict=conflict, their_changes=changes,
+    )
+
+
+def revert_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """GET: confirm restoring ?rev=N. POST: save that text as a new revision."""
+    name = page_name(name)
+    wiki.require_writable()
+    if request.method == "GET":
+        revision = int_arg(request, "rev")
+        if revision is None:
+            raise BadRequest("Say which revision to restore: ?rev=N.")
+        old = wiki.store.read(name, revision)
+        response = themed(
+            wiki, request, "revert_page.mako", title=f"Revert {name}", page=name,
+            revision=revision, base_revision=wiki.store.current_revision(name),
+            content=wiki.render_text(request, name, old.text),
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    form = form_fields(wiki, request)
+    revision_text, base_text = form.get("revision", ""), form.get("base_revision", "")
+    if not (revision_text.isdigit() and base_text.isdigit()) or len(revision_text + base_text) > 18:
+        raise BadRequest("The revert form is incomplete; start again from the history.")
+    revision = int(revision_text)
+    old = wiki.store.read(name, revision)
+    comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT] or f"Reverted to revision {revision}"
+    wiki.store.save(
+        name, old.text, base_revision=int(base_text), author=request.author,
+        comment=comment, action=REVERT, extra=str(revision),
+    )
+    wiki.search_index.catch_up()
+    return redirect(request, request.page_url(name))
+
+
+def delete_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """GET: confirm. POST: record a deletion (a revision; the history stays and can be reverted)."""
+    name = page_name(name)
+    wiki.require_writable()
+    if request.method == "GET":
+        wiki.store.read(name)
+        response = themed(
+            wiki, request, "delete_page.mako", title=f"Delete {name}", page=name,
+            base_revision=wiki.store.current_revision(name),
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    form = form_fields(wiki, request)
+    base_text = form.get("base_revision", "")
+    if not base_text.isdigit() or len(base_text) > 9:
+        raise BadRequest("The delete form is incomplete; start again.")
+    comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT]
+    wiki.store.delete(name, base_revision=int(base_text), author=request.author, comment=comment)
+    wiki.search_index.catch_up()
+    return redirect(request, request.url_for("page_history", name=name))
+

@@ -1,0 +1,28 @@
+"""The search box: jump to a page whose title was typed, else ranked results with snippets."""
+from __future__ import annotations
+
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from wiki.views.base import Wiki, WikiRequest, int_arg, redirect, themed
+
+MAX_RESULT_PAGE = 500
+
+
+def search(wiki: Wiki, request: WikiRequest) -> Response:
+    """?q=words; an exact page title jumps there (303) unless ?fulltext=1 asks for results."""
+    text = request.args.get("q", "")
+    result_page = min(int_arg(request, "page", 1) or 1, MAX_RESULT_PAGE)
+    results = None
+    if text.strip():
+        if not request.args.get("fulltext"):
+            exact = wiki.search_index.exact_page(text)
+            if exact:
+                return redirect(request, request.page_url(exact))
+        results = wiki.search_index.search(text, result_page)
+    response = themed(
+        wiki, request, "search.mako", title=f"Search: {text}" if text.strip() else "Search",
+        results=results, snippets={hit.name: Markup(hit.snippet) for hit in results.hits} if results else {},
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
