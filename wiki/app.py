@@ -47,20 +47,22 @@ class PageNameConverter(BaseConverter):
         return url_quote(value, safe="/!$&'()*+,:;=@")
 
 
+READ, WRITE = ["GET"], ["GET", "POST"]  # werkzeug adds HEAD to GET; a rule without methods would take any
+
 URL_MAP = Map(
     [
-        Rule("/", endpoint="front_page"),
-        Rule("/+edit/<page:name>", endpoint="edit_page", methods=["GET", "POST"]),
-        Rule("/+history/<page:name>", endpoint="page_history"),
-        Rule("/+diff/<page:name>", endpoint="diff_page"),
-        Rule("/+raw/<page:name>", endpoint="raw_page"),
-        Rule("/+revert/<page:name>", endpoint="revert_page", methods=["GET", "POST"]),
-        Rule("/+delete/<page:name>", endpoint="delete_page", methods=["GET", "POST"]),
-        Rule("/+recent", endpoint="recent_changes"),
-        Rule("/+index", endpoint="page_index"),
-        Rule("/+search", endpoint="search"),
-        Rule("/+static/<version>/<path:filename>", endpoint="static_file"),
-        Rule("/<page:name>", endpoint="show_page"),
+        Rule("/", endpoint="front_page", methods=READ),
+        Rule("/+edit/<page:name>", endpoint="edit_page", methods=WRITE),
+        Rule("/+history/<page:name>", endpoint="page_history", methods=READ),
+        Rule("/+diff/<page:name>", endpoint="diff_page", methods=READ),
+        Rule("/+raw/<page:name>", endpoint="raw_page", methods=READ),
+        Rule("/+revert/<page:name>", endpoint="revert_page", methods=WRITE),
+        Rule("/+delete/<page:name>", endpoint="delete_page", methods=WRITE),
+        Rule("/+recent", endpoint="recent_changes", methods=READ),
+        Rule("/+index", endpoint="page_index", methods=READ),
+        Rule("/+search", endpoint="search", methods=READ),
+        Rule("/+static/<version>/<path:filename>", endpoint="static_file", methods=READ),
+        Rule("/<page:name>", endpoint="show_page", methods=READ),
     ],
     converters={"page": PageNameConverter},
     strict_slashes=False,

@@ -9,7 +9,7 @@ class WikiError(Exception):
     title = "Bad request"
 
 
-class InvalidPageName(WikiError):
+class InvalidPageName(WikiError, ValueError):
     status = 400
     title = "Invalid page name"
 

@@ -1,0 +1,93 @@
+"""Page names: what is valid, how it is normalised, and MoinMoin 1.9's file-system quoting."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wiki import names
+from wiki.errors import InvalidPageName
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("FrontPage", "FrontPage"),
+        ("Help/Syntax", "Help/Syntax"),
+        ("  spaced   name ", "spaced name"),
+        ("Straße", "Straße"),
+        ("日本語のページ", "日本語のページ"),
+        ("Cafe\u0301", "Café"),  # NFC: a combining accent becomes one character
+        ("a / b", "a/b"),
+        ("Page+Plus", "Page+Plus"),
+        ("x" * 255, "x" * 255),
+    ],
+)
+def test_valid_names_normalise(raw: str, expected: str) -> None:
+    assert names.normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "", "   ", "/Leading", "+edit", "+", "..", "../Up", "A/../B", "A/./B", "A//B", "A/",
+        "Tab\there", "New\nline", "Nul\x00", "Bell\x07", "Del\x7f", "C1\x85", "bad\ufffdutf8",
+        "x" * 256, "é" * 128,
+    ],
+)
+def test_invalid_names_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidPageName):
+        names.normalize(raw)
+
+
+@pytest.mark.parametrize(
+    "name, fsname",
+    [
+        ("FrontPage", "FrontPage"),
+        ("My_Page", "My_Page"),
+        ("Help/Syntax", "Help(2f)Syntax"),
+        ("a/ b", "a(2f20)b"),
+        ("Straße", "Stra(c39f)e"),
+        ("x.y", "x(2e)y"),
+    ],
+)
+def test_quoting_matches_moinmoin(name: str, fsname: str) -> None:
+    assert names.quote_fs(name) == fsname
+    assert names.unquote_fs(fsname) == name
+
+
+@pytest.mark.parametrize("fsname", ["a(2f", "(zz)", "(2)", "a b", "..", "a/b", "(ff)", ""])
+def test_unquote_refuses_what_quote_cannot_produce(fsname: str) -> None:
+    with pytest.raises(InvalidPageName):
+        names.unquote_fs(fsname)
+
+
+@given(st.text(min_size=1, max_size=80))
+def test_quoting_round_trips_for_every_valid_name(raw: str) -> None:
+    try:
+        name = names.normalize(raw)
+    except InvalidPageName:
+        return
+    fsname = names.quote_fs(name)
+    assert "/" not in fsname and fsname not in (".", "..")
+    assert set(fsname) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_()")
+    assert names.unquote_fs(fsname) == name
+    assert names.normalize(name) == name  # normalising is idempotent
+
+
+@pytest.mark.parametrize(
+    "current, target, expected",
+    [
+        ("Projects", "/Website", "Projects/Website"),
+        ("Projects/Website", "../Shop", "Projects/Shop"),
+        ("A/B/C", "../../D", "A/D"),
+        ("A/B", "Other", "Other"),
+    ],
+)
+def test_relative_links_resolve(current: str, target: str, expected: str) -> None:
+    assert names.resolve_relative(current, target) == expected
+
+
+def test_relative_link_above_the_top_is_invalid() -> None:
+    with pytest.raises(InvalidPageName):
+        names.resolve_relative("Top", "../../Nowhere")

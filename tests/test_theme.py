@@ -1,0 +1,56 @@
+"""Templates escape by default; rendered Markdown is inserted once, not escaped twice."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from tests.conftest import WikiClient
+from wiki.app import create_app
+from wiki.config import PROJECT_ROOT, Config
+from wiki.storage import Author, PageStore
+
+
+def test_a_script_in_a_page_name_is_escaped_everywhere(client: WikiClient, store: PageStore) -> None:
+    name = "<script>x</script>"
+    store.save(name, "body", base_revision=0, author=Author())
+    for url in ("/%3Cscript%3Ex%3C/script%3E", "/+edit/%3Cscript%3Ex%3C/script%3E", "/+history/%3Cscript%3Ex%3C/script%3E",
+                "/+index", "/+recent"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script>x" not in html, url
+        assert "&lt;script&gt;x" in html, url
+
+
+def test_comments_and_search_text_are_escaped(client: WikiClient) -> None:
+    client.save("SandBox", "x", comment='<img src=x onerror="alert(1)">')
+    assert "<img src=x" not in client.get("/+history/SandBox").get_data(as_text=True)
+    html = client.get('/+search?q=<b>"bold"</b>&fulltext=1').get_data(as_text=True)
+    assert "<b>&#34;bold" not in html and "&lt;b&gt;" in html
+
+
+def test_rendered_markdown_is_not_escaped_twice(client: WikiClient) -> None:
+    client.save("SandBox", "**strong** & <kbd>K</kbd> and `a < b`")
+    html = client.get("/SandBox").get_data(as_text=True)
+    assert "<strong>strong</strong>" in html and "<kbd>K</kbd>" in html
+    assert "<code>a &lt; b</code>" in html and "&amp;lt;" not in html and "&amp;amp;" not in html
+
+
+def test_textarea_keeps_markup_as_text(client: WikiClient) -> None:
+    client.save("SandBox", "</textarea><script>alert(1)</script>")
+    html = client.get("/+edit/SandBox").get_data(as_text=True)
+    assert "&lt;/textarea&gt;&lt;script&gt;" in html and "<script>alert" not in html
+
+
+def test_a_theme_overrides_only_what_it_changes(seeded_config: Config, tmp_path: Path) -> None:
+    themes = tmp_path / "themes"
+    shutil.copytree(PROJECT_ROOT / "themes" / "default", themes / "default")
+    (themes / "plain" / "templates").mkdir(parents=True)
+    (themes / "plain" / "templates" / "error.mako").write_text(
+        '<%inherit file="layout.mako"/><p class="plain-error">${message}</p>'
+    )
+    client = WikiClient(create_app(seeded_config.replace(themes_dir=themes, theme="plain")))
+    assert 'class="plain-error"' in client.get("/+edit/..").get_data(as_text=True)
+    page = client.get("/FrontPage").get_data(as_text=True)
+    assert 'class="page-content"' in page  # the default theme's show_page.mako
+    css = re.search(r'href="(/\+static/[^"]+/pygments\.css)"', page).group(1)  # type: ignore[union-attr]
+    assert client.get(css).status_code == 200  # a static file the theme lacks comes from default
