@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import analysis, fields, highlight, index, qparser, query
+from whoosh.lang import stemmer_for_language
 from whoosh.writing import LockError
 
 from wiki import names
@@ -48,8 +49,8 @@ def make_schema() -> fields.Schema:
     return fields.Schema(
         name=fields.ID(unique=True, stored=True),
         key=fields.ID(),
-        title=fields.TEXT(analyzer=_title_analyzer(), field_boost=3.0),
-        content=fields.TEXT(analyzer=analysis.StemmingAnalyzer(), stored=True, phrase=True),
+        title=fields.TEXT(analyzer=_title_analyzer(), field_boost=5.0),
+        content=fields.TEXT(analyzer=analysis.StemmingAnalyzer(stemfn=stemmer_for_language("en")), stored=True, phrase=True),
         words=fields.TEXT(analyzer=analysis.StandardAnalyzer(stoplist=None), phrase=False),
         modified=fields.DATETIME(stored=True),
         author=fields.ID(stored=True),
@@ -232,10 +233,10 @@ class SearchIndex:
             return work(self._open())
         except Exception:
             # Deliberately broad: a damaged index raises whatever its reader trips on
-            # (struct, zlib, EOF, KeyError...). Log it, rebuild from the store, go on.
+            # (struct, zlib, EOF, KeyError, OSError...). Log it, rebuild from the store, go on.
             print("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc(), file=sys.stderr)
-            self.rebuild()
-            return work(index.open_dir(str(self.directory)))
+        self.rebuild()
+        return work(index.open_dir(str(self.directory)))
 
     def parse(self, text: str) -> tuple[Any, str | None]:
         """Turn the search box's text into a query; malformed input becomes plain words."""

@@ -1,0 +1,276 @@
+"""Search against a real Whoosh index on disk: catch-up, locking, repair, queries, results page."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import WikiClient
+from wiki.config import PROJECT_ROOT, Config
+from wiki.search import MARK_FILE, SearchIndex
+from wiki.storage import Author, PageStore
+
+AUTHOR = Author(address="192.0.2.9")
+
+
+@pytest.fixture
+def index(seeded_config: Config) -> SearchIndex:
+    return SearchIndex(seeded_config.data_dir / "index", PageStore(seeded_config.data_dir))
+
+
+@pytest.fixture
+def empty_index(store: PageStore) -> SearchIndex:
+    """An index over a store without the starter pages, whose words would muddle exact expectations."""
+    return SearchIndex(store.root / "index", store)
+
+
+def save(store: PageStore, name: str, text: str) -> int:
+    return store.save(name, text, base_revision=store.current_revision(name), author=AUTHOR)
+
+
+def names_found(index: SearchIndex, text: str) -> list[str]:
+    return [hit.name for hit in index.search(text).hits]
+
+
+def test_index_is_created_on_first_use_with_the_schema(index: SearchIndex) -> None:
+    assert not index.directory.exists()
+    assert names_found(index, "footnotes") == ["HelpOnEditing"]
+    from whoosh import index as whoosh_index
+
+    schema = whoosh_index.open_dir(str(index.directory)).schema
+    assert {"name", "title", "content", "modified", "author", "revision"} <= set(schema.names())
+    assert int((index.directory / MARK_FILE).read_text()) == index.store.log_size()
+
+
+def test_a_saved_page_is_found_at_once_and_old_text_is_forgotten(index: SearchIndex) -> None:
+    index.search("warmup")
+    save(index.store, "Recipes", "a pancake recipe")
+    assert names_found(index, "pancake") == ["Recipes"]
+    save(index.store, "Recipes", "a waffle recipe")
+    assert names_found(index, "pancake") == []
+    assert names_found(index, "waffle") == ["Recipes"]
+
+
+def test_deleted_pages_disappear(index: SearchIndex) -> None:
+    save(index.store, "Doomed", "ephemeral words")
+    assert names_found(index, "ephemeral") == ["Doomed"]
+    index.store.delete("Doomed", base_revision=1, author=AUTHOR)
+    assert names_found(index, "ephemeral") == []
+
+
+def test_catch_up_reads_only_the_log_since_the_mark(index: SearchIndex) -> None:
+    index.search("x")
+    mark = int((index.directory / MARK_FILE).read_text())
+    save(index.store, "Fresh", "novel content")
+    assert index.catch_up()
+    assert int((index.directory / MARK_FILE).read_text()) == index.store.log_size() > mark
+
+
+HOLD_LOCK = r"""
+import sys, time
+from whoosh import index
+ix = index.open_dir(sys.argv[1])
+writer = ix.writer()
+print("locked", flush=True)
+sys.stdin.readline()
+writer.cancel()
+"""
+
+
+def test_a_busy_writer_lock_never_blocks_a_search(index: SearchIndex) -> None:
+    index.search("warmup")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(index.directory)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdin is not None
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        save(index.store, "Waiting", "queued words")
+        started = time.monotonic()
+        assert index.catch_up() is False
+        assert names_found(index, "queued") == []  # the older index answers
+        assert names_found(index, "footnotes") == ["HelpOnEditing"]
+        assert time.monotonic() - started < 2
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        holder.wait(timeout=10)
+        holder.stdout.close()
+    assert names_found(index, "queued") == ["Waiting"]  # a later request catches up
+
+
+def test_no_thread_is_left_running(index: SearchIndex) -> None:
+    save(index.store, "Threads", "words")
+    index.search("words")
+    index.catch_up()
+    assert threading.active_count() == 1
+
+
+# Whoosh drops the file handle of a segment it fails to read; the handle is closed when
+# collected, which pytest reports as an unraisable ResourceWarning. That leak is Whoosh's.
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("damage", ["delete-everything", "delete-toc", "garbage-segment", "truncate-segment", "garbage-mark"])
+def test_a_damaged_index_is_rebuilt_and_results_still_come(index: SearchIndex, damage: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    index.search("warmup")
+    files = list(index.directory.iterdir())
+    segments = [f for f in files if f.suffix == ".seg"]
+    if damage == "delete-everything":
+        for f in files:
+            f.unlink()
+    elif damage == "delete-toc":
+        for f in files:
+            if f.suffix == ".toc":
+                f.unlink()
+    elif damage == "garbage-segment":
+        for f in segments:
+            f.write_bytes(os.urandom(f.stat().st_size))
+    elif damage == "truncate-segment":
+        for f in segments:
+            f.write_bytes(f.read_bytes()[:100])
+    else:
+        (index.directory / MARK_FILE).write_text("not a number")
+    assert names_found(index, "footnotes") == ["HelpOnEditing"]
+    assert names_found(index, "footnotes") == ["HelpOnEditing"]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("apple banana", ["Both"]),
+        ("apple OR banana", ["Apple", "Banana", "Both"]),
+        ("apple -banana", ["Apple"]),
+        ("apple NOT banana", ["Apple"]),
+        ('"ripe apple"', ["Apple"]),
+        ('"apple ripe"', []),
+        ("bana*", ["Banana", "Both"]),
+        ("title:fruit", ["Fruit Salad"]),
+        ("running", ["Apple"]),  # stemming: the text says "runs"
+        ("salad", ["Fruit Salad"]),
+    ],
+)
+def test_query_language(empty_index: SearchIndex, query: str, expected: list[str]) -> None:
+    index = empty_index
+    save(index.store, "Apple", "a ripe apple runs")
+    save(index.store, "Banana", "a yellow banana")
+    save(index.store, "Both", "apple and banana together")
+    save(index.store, "Fruit Salad", "mixed pieces")
+    assert sorted(names_found(index, query)) == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"unbalanced', "AND", "OR", "NOT", "-", "*", "title:", "(((", "a AND", "x" * 10_000, "word\x00\x07ctl",
+     "[a TO", "{}", "^^^", "'", "title:(", "~2", "*x*", "AND OR NOT", '"" "" ""', "é*", "🙂"],
+)
+def test_malformed_queries_never_raise(index: SearchIndex, query: str) -> None:
+    results = index.search(query)
+    assert results.total >= 0
+
+
+def test_overlong_queries_say_they_were_cut(index: SearchIndex) -> None:
+    assert "cut" in (index.search("wiki " * 5000).message or "")
+
+
+def test_ranking_puts_title_matches_first(empty_index: SearchIndex) -> None:
+    index = empty_index
+    save(index.store, "Gardening", "plants")
+    save(index.store, "Notes", "I like gardening, gardening is fun, gardening gardening")
+    assert names_found(index, "gardening")[0] == "Gardening"
+
+
+def test_exact_title_jumps_to_the_page(client: WikiClient) -> None:
+    response = client.get("/+search?q=HelpOnEditing")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/HelpOnEditing")
+    response = client.get("/+search?q=helponediting")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/HelpOnEditing")
+    assert client.get("/+search?q=help/history").headers["Location"].endswith("/Help/History")
+    assert client.get("/+search?q=HelpOnEditing&fulltext=1").status_code == 200
+
+
+def test_results_page(client: WikiClient, store: PageStore) -> None:
+    for i in range(25):
+        save(store, f"Topic/Item{i:02d}", f"zebra number {i} <b>bold</b>")
+    html = client.get("/+search?q=zebra").get_data(as_text=True)
+    assert "25 pages found for “zebra”" in html
+    assert html.count('class="result-title"') == 20
+    assert '<span class="result-path">Topic/Item' in html
+    assert '<mark class="match term0">zebra</mark>' in html
+    assert "&lt;b&gt;bold" in html and "<b>bold" not in html  # page text in snippets is escaped
+    assert re.search(r"modified \d{4}-\d\d-\d\d \d\d:\d\d UTC", html)
+    assert 'name="q" value="zebra"' in html  # the query stays in the header box
+    assert "Page 1 of 2" in html and "page=2" in html
+    page_two = client.get("/+search?q=zebra&fulltext=1&page=2").get_data(as_text=True)
+    assert page_two.count('class="result-title"') == 5 and 'start="21"' in page_two
+
+
+def test_did_you_mean(client: WikiClient, store: PageStore) -> None:
+    save(store, "Zoo", "the elephants are running")
+    html = client.get("/+search?q=elefants&fulltext=1").get_data(as_text=True)
+    assert "0 pages found" in html and "Did you mean" in html and ">elephants</a>" in html
+
+
+def test_empty_and_garbage_queries_render_a_page(client: WikiClient) -> None:
+    assert "Type words" in client.get("/+search").get_data(as_text=True)
+    assert client.get("/+search?q=%22%28%28&fulltext=1").status_code == 200
+    assert client.get("/+search?q=a&page=x").status_code == 400
+
+
+def test_saving_through_the_web_makes_the_page_findable(client: WikiClient) -> None:
+    client.get("/+search?q=warm&fulltext=1")
+    client.save("Kitchen", "the quiche is in the oven")
+    assert "Kitchen" in client.get("/+search?q=quiche&fulltext=1").get_data(as_text=True)
+
+
+def test_reindex_is_safe_while_the_wiki_saves(index: SearchIndex, seeded_config: Config) -> None:
+    for i in range(300):
+        save(index.store, f"Bulk{i}", f"bulk page {i} filler text " * 20)
+    reindex = subprocess.Popen([sys.executable, "-m", "wiki.cli", "reindex", "--data-dir", str(seeded_config.data_dir)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    saved = []
+    while reindex.poll() is None or len(saved) < 5:
+        name = f"During{len(saved)}"
+        save(index.store, name, "concurrent kumquat")
+        index.search("kumquat")
+        saved.append(name)
+    assert reindex.wait(timeout=120) == 0
+    assert sorted(names_found(index, "kumquat")) == sorted(saved)
+
+
+def cgi(data_dir: Path, method: str, path: str, query: str = "", body: bytes = b"",
+        headers: dict[str, str] | None = None) -> tuple[str, dict[str, str], bytes]:
+    """One request through cgi-bin/wiki.cgi in a fresh process, as a web server runs it."""
+    env = {
+        "PATH": os.environ.get("PATH", ""), "WIKI_DATA_DIR": str(data_dir), "GATEWAY_INTERFACE": "CGI/1.1",
+        "REQUEST_METHOD": method, "SCRIPT_NAME": "/cgi-bin/wiki.cgi", "PATH_INFO": path, "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": "application/x-www-form-urlencoded",
+    }
+    for key, value in (headers or {}).items():
+        env["HTTP_" + key.upper().replace("-", "_")] = value
+    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "cgi-bin" / "wiki.cgi")], input=body, env=env,
+                          capture_output=True, timeout=60, check=True)
+    head, _, content = done.stdout.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    found = dict(line.split(": ", 1) for line in lines)
+    return found.pop("Status"), found, content
+
+
+def test_a_page_saved_through_one_cgi_process_is_found_by_the_next(seeded_config: Config) -> None:
+    data = seeded_config.data_dir
+    status, headers, body = cgi(data, "GET", "/+edit/Orchard")
+    assert status.startswith("200 ")
+    cookie = headers["Set-Cookie"].split(";")[0]
+    token = re.search(rb'name="csrf_token" value="(\w+)"', body).group(1).decode()  # type: ignore[union-attr]
+    form = f"csrf_token={token}&base_revision=0&text=persimmon+trees&comment=&action=save".encode()
+    status, headers, _ = cgi(data, "POST", "/+edit/Orchard", body=form, headers={"Cookie": cookie})
+    assert status.startswith("303 ")
+    assert headers["Location"] == "http://127.0.0.1/cgi-bin/wiki.cgi/Orchard"
+    status, _, body = cgi(data, "GET", "/+search", query="q=persimmon&fulltext=1")
+    assert status.startswith("200 ")
+    assert b'href="/cgi-bin/wiki.cgi/Orchard"' in body
