@@ -16,6 +16,7 @@ from werkzeug.routing import BaseConverter, Map, RequestRedirect, Rule
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Response
 
+from wiki import pagecache
 from wiki.config import Config
 from wiki.errors import WikiError
 from wiki.views import history, listing, page, searching
@@ -124,6 +125,9 @@ class WikiApp:
         return response
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        cached = pagecache.serve(self.wiki.page_cache, environ, start_response)
+        if cached is not None:
+            return cached
         request = WikiRequest(environ)
         request.max_content_length = self.wiki.config.max_content_length
         request.urls = URL_MAP.bind_to_environ(environ)
@@ -134,6 +138,10 @@ class WikiApp:
             print(traceback.format_exc(), file=environ.get("wsgi.errors", sys.stderr))
             response = self.internal_error(request)
         response.headers.update(SECURITY_HEADERS)
+        name = getattr(response, "page_cache_name", None)
+        if name is not None and response.status_code == 200:
+            headers = response.get_wsgi_headers(environ).to_wsgi_list()
+            self.wiki.page_cache.store_response(name, request.script_root, response.get_etag()[0] or "", headers, response.get_data())
         return response(environ, start_response)
 
     def internal_error(self, request: WikiRequest) -> Response:

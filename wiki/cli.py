@@ -78,8 +78,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         run_simple(args.host, args.port, app, use_reloader=True, use_debugger=False, threaded=True)
         return 0
+    import logging
+
     import waitress
 
+    # waitress warns "Task queue depth is N" on every short burst; that is load, not a fault.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="flatwiki", _quiet=True)
     return 0
 
@@ -124,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = command("serve", cmd_serve, "Serve the wiki over HTTP (waitress; --debug: werkzeug's reloader).")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--threads", type=int, default=4, help="worker threads (default 4, as waitress)")
     serve.add_argument("--debug", action="store_true", help="restart when the code changes")
     check = command("check", cmd_check, "Verify the revision store; exit 1 naming each problem.")
     check.add_argument("--repair", action="store_true", help="fix what can be fixed without losing a revision")

@@ -32,6 +32,7 @@ class Theme:
                 default_filters=["h"],
                 input_encoding="utf-8",
                 strict_undefined=True,
+                filesystem_checks=False,  # `version` is computed once per process too; restart to reload
             )
         return self._lookup
 

@@ -4,7 +4,6 @@ Only here and above do werkzeug requests and responses appear.
 """
 from __future__ import annotations
 
-import hashlib
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +15,13 @@ from wiki import auth, names
 from wiki.config import Config
 from wiki.errors import BadRequest, PayloadTooLarge, PermissionDenied
 from wiki.markup import RENDERER_VERSION, LinkContext, RenderCache, Renderer
+from wiki.pagecache import PageCache
 from wiki.storage import Author, PageRevision, PageStore
 from wiki.theme import Theme
 
 if TYPE_CHECKING:
     from wiki.search import SearchIndex
 
-APP_VERSION = "0.1.0"
 HTML = "text/html; charset=utf-8"
 
 
@@ -54,6 +53,7 @@ class Wiki:
         self.store = PageStore(config.data_dir)
         self.theme = Theme(config.themes_dir, config.theme, config.data_dir / "cache" / "templates")
         self.render_cache = RenderCache(config.data_dir / "cache" / "html")
+        self.page_cache = PageCache(config, self.store, self.theme)
         self._renderer: Renderer | None = None
         self._secret: bytes | None = None
         self._search_index: SearchIndex | None = None
@@ -93,13 +93,7 @@ class Wiki:
         return self.renderer.render(text, context).html
 
     def page_etag(self, request: WikiRequest, name: str, revision: int) -> str:
-        """Changes whenever the page's HTML would: revision, linked pages, theme, config, mount."""
-        parts = [
-            APP_VERSION, name, str(revision), self.store.pageset_token(), self.theme.name,
-            self.theme.version, self.config.site_name, self.config.front_page,
-            str(self.config.camelcase_links), str(self.config.read_only), request.script_root,
-        ]
-        return hashlib.sha1("\x00".join(parts).encode("utf-8")).hexdigest()[:20]
+        return self.page_cache.etag(name, revision, request.script_root)
 
     def require_writable(self) -> None:
         if self.config.read_only:

@@ -58,6 +58,8 @@ def show_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
             revision=page.revision, current=current, entry=_entry_for(wiki, name, page.revision),
             content=wiki.render_html(request, page),
         )
+        if wanted is None:
+            response.page_cache_name = name  # type: ignore[attr-defined]  # app.py stores the finished response
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={wiki.config.page_cache_seconds}, must-revalidate" \
         if wiki.config.page_cache_seconds else "no-cache"
