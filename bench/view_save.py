@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 
-from pages import generate  # noqa: E402
 from servers import fetch, free_port, wait_for_http  # noqa: E402
 
+from pages import generate  # noqa: E402
 from wiki.storage import Author, PageStore  # noqa: E402
 
 HELLO = """

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +84,8 @@ def load_config(
     if config_path is None and (PROJECT_ROOT / "wiki.toml").is_file():
         config_path = PROJECT_ROOT / "wiki.toml"
     if config_path is not None:
+        import tomllib  # only when there is a file: CGI pays for every import
+
         config_file = Path(config_path)
         with config_file.open("rb") as handle:
             table = tomllib.load(handle)

@@ -2,13 +2,16 @@
 CGI / FastCGI / SCGI runners. Only wsgi.py and cgi-bin/* import this."""
 from __future__ import annotations
 
-import argparse
 import os
+import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs a CGI hit ~2 ms
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
+
+    from wiki.config import Config
 
 
 def application_from(config_file: str | None = None) -> WSGIApplication:
@@ -19,15 +22,54 @@ def application_from(config_file: str | None = None) -> WSGIApplication:
     return create_app(load_config(config_file or None))
 
 
+def _cgi_environ() -> dict[str, object]:
+    """The few CGI variables the page cache reads, in WSGI's form (bytes as latin-1 text),
+    as wsgiref's read_environ would give them, without importing wsgiref."""
+    environ: dict[str, object] = {}
+    for key in ("REQUEST_METHOD", "PATH_INFO", "SCRIPT_NAME", "QUERY_STRING", "HTTP_IF_NONE_MATCH"):
+        value = os.environ.get(key, "")
+        environ[key] = value.encode("utf-8", "surrogateescape").decode("latin-1")
+    return environ
+
+
+def serve_cgi_from_cache(config: Config) -> bool:
+    """Answer a plain page view from stored responses, as CGIHandler would write it; False on a miss."""
+    from wiki.pagecache import PageCache
+    from wiki.storage import PageStore
+    from wiki.theme import Theme
+
+    found = PageCache(config, PageStore(config.data_dir), Theme.for_config(config)).respond(_cgi_environ())
+    if found is None:
+        return False
+    status, headers, body = found
+    if not any(key.lower() == "content-length" for key, _ in headers):
+        headers = [*headers, ("Content-Length", str(len(body)))]  # as wsgiref's CGIHandler adds it
+    head = f"Status: {status}\r\n" + "".join(f"{key}: {value}\r\n" for key, value in headers) + "\r\n"
+    out = sys.stdout.buffer
+    out.write(head.encode("latin-1") + body)
+    out.flush()
+    return True
+
+
 def run_cgi(config_file: str | None = None) -> None:
-    """Serve one CGI request (wsgiref's CGIHandler, not the removed `cgi` module)."""
+    """Serve one CGI request: from stored responses if possible (only the standard library
+    loads), else the full app through wsgiref's CGIHandler (not the removed `cgi` module)."""
+    from wiki.config import load_config
+
+    config = load_config(config_file or None)
+    if serve_cgi_from_cache(config):
+        return
     from wsgiref.handlers import CGIHandler
 
-    CGIHandler().run(application_from(config_file))
+    from wiki.app import create_app
+
+    CGIHandler().run(create_app(config))
 
 
 def run_fastcgi(argv: Sequence[str] | None = None, config_file: str | None = None) -> int:
     """Serve FastCGI (or SCGI with --scgi) with flup, on a socket, a port, or the web server's stdin."""
+    import argparse
+
     parser = argparse.ArgumentParser(description="flatwiki over FastCGI or SCGI (flup).")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--socket", help="listen on this Unix socket path")

@@ -5,12 +5,10 @@ string that leaves `Renderer.render` has been through the nh3 allow-list.
 """
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import markdown
 import nh3
@@ -21,8 +19,6 @@ from markdown.util import AtomicString
 
 from wiki import names
 from wiki.errors import InvalidPageName
-
-RENDERER_VERSION = "1"
 
 WIKILINK_PATTERN = r"\[\[([^\]\|\n]+?)(?:\|([^\]\n]+?))?\]\]"
 CAMELCASE = re.compile(r"(?<![\w/.#&=?!-])(!?)((?:[A-Z][a-z0-9]+){2,}(?:/(?:[A-Z][a-z0-9]+){2,})*)\b")
@@ -206,28 +202,3 @@ class Renderer:
         finally:
             self.wiki.links.context = None
         return Rendered(sanitize(html), frozenset(context.links))
-
-
-class RenderCache:
-    """Rendered HTML kept per page revision in files, keyed by what the HTML depends on."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def _path(self, name: str) -> Path:
-        return self.directory / names.quote_fs(name)
-
-    def get(self, name: str, key: str) -> str | None:
-        try:
-            data = self._path(name).read_text("utf-8")
-        except (FileNotFoundError, UnicodeDecodeError):
-            return None
-        stored_key, _, html = data.partition("\n")
-        return html if stored_key == key else None
-
-    def put(self, name: str, key: str, html: str) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self._path(name)
-        temp = path.with_name(f".tmp-{path.name}.{os.getpid()}")
-        temp.write_text(f"{key}\n{html}", "utf-8")
-        temp.replace(path)

@@ -11,7 +11,6 @@ routing and templates. Anything else falls through to the full app.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -75,7 +74,8 @@ class PageCache:
         self._remember(path, (etag, headers, body))
         self.directory.mkdir(parents=True, exist_ok=True)
         temp = Path(f"{path}.tmp-{os.getpid()}")
-        temp.write_bytes(etag.encode("ascii") + b"\n" + json.dumps(headers).encode("ascii") + b"\n" + body)
+        head = "".join(f"{key}: {value}\n" for key, value in headers)
+        temp.write_bytes(f"{etag}\n{head}\n".encode("latin-1") + body)
         temp.replace(path)
 
     def _stored(self, path: str, etag: str) -> tuple[Headers, bytes] | None:
@@ -90,8 +90,8 @@ class PageCache:
         stored_etag, _, rest = data.partition(b"\n")
         if stored_etag.decode("ascii", "replace") != etag:
             return None
-        header_line, _, body = rest.partition(b"\n")
-        headers = [(str(k), str(v)) for k, v in json.loads(header_line)]
+        head, _, body = rest.partition(b"\n\n")
+        headers = [(key, value) for key, _, value in (line.partition(": ") for line in head.decode("latin-1").split("\n"))]
         self._remember(path, (etag, headers, body))
         return headers, body
 

@@ -12,11 +12,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from wiki import names
 from wiki.errors import EditConflict, PageDeleted, PageNotFound, RevisionNotFound
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI hit
+if TYPE_CHECKING:
+    from datetime import datetime
 
 SAVE, SAVENEW, REVERT, RENAME, DELETE = "SAVE", "SAVENEW", "SAVE/REVERT", "SAVE/RENAME", "DELETE"
 ATTNEW, ATTDEL = "ATTNEW", "ATTDEL"
@@ -48,6 +51,8 @@ class LogEntry:
 
     @property
     def time(self) -> datetime:
+        from datetime import datetime, timezone  # not at import: the cached-view path never shows times
+
         return datetime.fromtimestamp(self.time_us / 1_000_000, tz=timezone.utc)
 
     def to_line(self) -> str:

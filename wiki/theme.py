@@ -10,10 +10,17 @@ import os
 from pathlib import Path
 from typing import Any
 
+from wiki.config import Config
+
 DEFAULT_THEME = "default"
 
 
 class Theme:
+    @classmethod
+    def for_config(cls, config: Config) -> Theme:
+        """The configured theme, compiling templates into data_dir/cache/templates."""
+        return cls(config.themes_dir, config.theme, config.data_dir / "cache" / "templates")
+
     def __init__(self, themes_dir: Path, name: str, module_directory: Path | None) -> None:
         self.name = name
         self.directories = [themes_dir / name] + ([themes_dir / DEFAULT_THEME] if name != DEFAULT_THEME else [])

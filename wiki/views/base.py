@@ -14,12 +14,13 @@ from werkzeug.wrappers import Request, Response
 from wiki import auth, names
 from wiki.config import Config
 from wiki.errors import BadRequest, PayloadTooLarge, PermissionDenied
-from wiki.markup import RENDERER_VERSION, LinkContext, RenderCache, Renderer
 from wiki.pagecache import PageCache
+from wiki.rendercache import RENDERER_VERSION, RenderCache
 from wiki.storage import Author, PageRevision, PageStore
 from wiki.theme import Theme
 
 if TYPE_CHECKING:
+    from wiki.markup import Renderer
     from wiki.search import SearchIndex
 
 HTML = "text/html; charset=utf-8"
@@ -51,7 +52,7 @@ class Wiki:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.store = PageStore(config.data_dir)
-        self.theme = Theme(config.themes_dir, config.theme, config.data_dir / "cache" / "templates")
+        self.theme = Theme.for_config(config)
         self.render_cache = RenderCache(config.data_dir / "cache" / "html")
         self.page_cache = PageCache(config, self.store, self.theme)
         self._renderer: Renderer | None = None
@@ -61,6 +62,8 @@ class Wiki:
     @property
     def renderer(self) -> Renderer:
         if self._renderer is None:
+            from wiki.markup import Renderer  # Markdown, Pygments, nh3: only when a page is rendered
+
             self._renderer = Renderer(camelcase=self.config.camelcase_links)
         return self._renderer
 
@@ -89,6 +92,8 @@ class Wiki:
         return Markup(rendered)
 
     def render_text(self, request: WikiRequest, name: str, text: str) -> str:
+        from wiki.markup import LinkContext
+
         context = LinkContext(name, self.store.exists, request.page_url, request.edit_url)
         return self.renderer.render(text, context).html
 
