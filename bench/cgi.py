@@ -16,13 +16,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from pages import generate  # noqa: E402
-
 from wiki.storage import Author, PageStore  # noqa: E402
 
 SCRIPT = ROOT / "cgi-bin" / "wiki.cgi"
@@ -43,7 +43,7 @@ def timed(command: list[str], env: dict[str, str] | None = None, body: bytes = b
     return (time.perf_counter() - started) * 1000, done.stdout
 
 
-def median_ms(runs: int, make: "callable[[int], tuple[list[str], dict[str, str] | None, bytes]]") -> float:  # type: ignore[valid-type]
+def median_ms(runs: int, make: Callable[[int], tuple[list[str], dict[str, str] | None, bytes]]) -> float:
     samples = []
     for i in range(runs):
         command, env, body = make(i)
