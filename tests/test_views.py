@@ -73,6 +73,9 @@ def test_create_a_page_by_following_a_missing_link(client: WikiClient) -> None:
 
 def test_subpages_have_breadcrumbs(client: WikiClient) -> None:
     html = client.get("/Help/History").get_data(as_text=True)
+    assert 'Help<span class="sep">/</span>History' in html  # no page "Help": no link to a 404
+    client.save("Help", "The help pages")
+    html = client.get("/Help/History").get_data(as_text=True)
     assert '<a href="/Help">Help</a><span class="sep">/</span>History' in html
 
 

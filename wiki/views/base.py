@@ -168,6 +168,7 @@ def themed(
         site_name=wiki.config.site_name,
         front_page=wiki.config.front_page,
         read_only=wiki.config.read_only,
+        page_exists=wiki.store.exists,
         url=request.url_for,
         static=static,
         csrf_field=lambda: csrf_field(wiki, request),

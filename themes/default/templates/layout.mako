@@ -6,6 +6,7 @@
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="${robots}">
 <title>${title} — ${site_name}</title>
+<link rel="icon" href="${static('favicon.svg')}" type="image/svg+xml">
 <link rel="stylesheet" href="${static('wiki.css')}">
 <link rel="stylesheet" href="${static('pygments.css')}">
 </head>
@@ -48,8 +49,10 @@ ${self.footer() | n}
 <%def name="crumbs(name)">\
 <% parts = name.split('/') %>\
 % for i, part in enumerate(parts):
-% if i < len(parts) - 1:
+% if i < len(parts) - 1 and page_exists('/'.join(parts[:i + 1])):
 <a href="${url('show_page', name='/'.join(parts[:i + 1]))}">${part}</a><span class="sep">/</span>\
+% elif i < len(parts) - 1:
+${part}<span class="sep">/</span>\
 % else:
 ${part}\
 % endif

@@ -1,0 +1,108 @@
+"""A person in a real browser (Debian's Chromium, driven by Playwright): edit, preview, save,
+search from the header, history and diff — against `wiki serve` and Apache mod_wsgi.
+
+Screenshots of every page visited go to test-artifacts/screenshots/<site>/ for a person to look at.
+"""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration import sites
+from tests.integration.conftest import Deployment, require
+from tests.integration.scenario import Site
+from wiki.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    require(CHROMIUM)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install '.[test]' brings Playwright")
+    with tempfile.TemporaryDirectory() as profile, sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1200, "height": 900},
+        )
+        yield context
+        context.close()
+
+
+def walk_through(context: object, site: Site) -> list[Path]:
+    """What a person does: open the front page, edit with preview, save, search, history, diff."""
+    folder = SCREENSHOTS / site.label
+    folder.mkdir(parents=True, exist_ok=True)
+    shots: list[Path] = []
+    page = context.new_page()  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    def shot(name: str) -> None:
+        path = folder / f"{len(shots) + 1:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        shots.append(path)
+
+    page.goto(site.url("/"))
+    assert page.title().startswith("FrontPage")
+    shot("front-page")
+
+    page.get_by_role("link", name="SandBox").first.click()
+    page.get_by_role("navigation", name="This page").get_by_role("link", name="Edit").click()
+    assert page.url == site.url("/+edit/SandBox")
+    page.get_by_label("Page text").fill(f"# Browser test\n\nA **{site.label}** platypus was here.\n")
+    page.get_by_label("Comment").fill("from the browser test")
+    page.get_by_role("button", name="Preview").click()
+    assert page.locator("section.preview strong").inner_text() == site.label
+    shot("preview")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(site.url("/SandBox"))
+    assert "platypus was here" in page.locator("article.page-content").inner_text()
+    shot("saved")
+
+    page.get_by_label("Search the wiki or go to a page").fill("platypus")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url("**/+search?**")
+    assert page.get_by_role("link", name="SandBox").count() >= 1
+    assert page.locator("mark").first.inner_text().lower() == "platypus"
+    shot("search")
+
+    page.get_by_label("Search the wiki or go to a page").fill("HelpOnEditing")
+    page.get_by_role("button", name="Go").click()
+    page.wait_for_url(site.url("/HelpOnEditing"))
+    shot("jump-to-title")
+
+    page.goto(site.url("/SandBox"))
+    page.get_by_role("link", name="History").click()
+    assert "from the browser test" in page.locator("table.history").inner_text()
+    shot("history")
+    page.get_by_role("button", name="Compare selected revisions").click()
+    assert "platypus" in " ".join(page.locator("table.diff tr.added").all_inner_texts())
+    shot("diff")
+    assert not errors, errors  # the CSP blocked nothing and no script failed
+    page.close()
+    return shots
+
+
+def check_screenshots(shots: list[Path]) -> None:
+    assert len(shots) == 7
+    for path in shots:
+        assert path.stat().st_size > 5000, f"{path} looks empty"
+
+
+def test_a_person_uses_the_wiki_under_wiki_serve(browser: object, tmp_path: Path) -> None:
+    with sites.wiki_serve(tmp_path / "data") as site:
+        check_screenshots(walk_through(browser, site))
+
+
+def test_a_person_uses_the_wiki_under_apache_mod_wsgi(browser: object, deployment: Deployment) -> None:
+    with sites.apache(deployment) as found:
+        check_screenshots(walk_through(browser, found["apache-wsgi"]))
