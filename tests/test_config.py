@@ -1,12 +1,11 @@
 """The one declared option table: loading, types, and README staying in step with it."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from wiki.config import PROJECT_ROOT, Config, load_config, options
+from wiki.config import Config, load_config, options
 
 
 def test_every_option_has_a_default_and_help() -> None:
@@ -32,35 +31,3 @@ def test_config_may_use_a_wiki_table(tmp_path: Path) -> None:
 def test_bad_values_are_errors(env: dict[str, str]) -> None:
     with pytest.raises(ValueError):
         load_config(environ=env)
-
-
-def readme_table() -> dict[str, tuple[str, str]]:
-    text = (PROJECT_ROOT / "README.md").read_text()
-    table = text[text.index("<!-- options-table"):text.index("<!-- /options-table -->")]
-    rows = re.findall(r"^\| `(\w+)` \| `([^`]*)` \| (.+?) \|$", table, re.M)
-    return {name: (default, help) for name, default, help in rows}
-
-
-def shown_default(value: object) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, Path):
-        return value.relative_to(PROJECT_ROOT).as_posix() if value.is_absolute() else value.as_posix()
-    if value == "":
-        return '""'
-    return str(value)
-
-
-def test_readme_documents_every_option_exactly() -> None:
-    documented = readme_table()
-    assert set(documented) == {option.name for option in options()}
-    for option in options():
-        default, help = documented[option.name]
-        assert help == option.metadata["help"], option.name
-        assert default == shown_default(option.default), option.name
-
-
-def test_readme_opens_with_the_two_commands() -> None:
-    text = (PROJECT_ROOT / "README.md").read_text()
-    first_block = text[text.index("```sh"):text.index("```", text.index("```sh") + 3)]
-    assert "make run" in first_block and "make test" in first_block

@@ -51,7 +51,7 @@ def world_readable_dir(prefix: str) -> Path:
 
 def give_to_server_user(path: Path) -> None:
     user = pwd.getpwnam(SERVER_USER)
-    for folder, dirs, files in os.walk(path):
+    for folder, _, files in os.walk(path):
         os.chown(folder, user.pw_uid, user.pw_gid)
         for name in files:
             os.chown(os.path.join(folder, name), user.pw_uid, user.pw_gid)

@@ -25,9 +25,11 @@ def render(names: list[str], **values: object) -> str:
 
 
 @contextmanager
-def running(command: list[str], url: str, log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+def running(command: list[str], url: str, log: Path | None = None, env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server until the block ends; on a failure, show its error log."""
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env=env, cwd=cwd)
     try:
         wait_for_http(url, process, timeout=60)
         yield process
