@@ -195,7 +195,7 @@ def test_exact_title_jumps_to_the_page(client: WikiClient) -> None:
 
 def test_results_page(client: WikiClient, store: PageStore) -> None:
     for i in range(25):
-        save(store, f"Topic/Item{i:02d}", f"zebra number {i} <b>bold</b>")
+        save(store, f"Topic/Item{i:02d}", f"zebra <b>bold</b> number {i} and more words")
     html = client.get("/+search?q=zebra").get_data(as_text=True)
     assert "25 pages found for “zebra”" in html
     assert html.count('class="result-title"') == 20
