@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from pages import generate, words  # noqa: E402
-
 from wiki.search import SearchIndex  # noqa: E402
 from wiki.storage import Author, PageStore  # noqa: E402
 

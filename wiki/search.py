@@ -34,10 +34,12 @@ from wiki.errors import PageNotFound
 from wiki.storage import PageStore, write_atomically
 
 MARK_FILE = "flatwiki-edit-log-offset"
+SEGMENTS_FILE = "flatwiki-segments"
 WRITER_TIMEOUT = 0.2
 PAGE_SIZE = 20
 MAX_QUERY_CHARS = 500
 MAX_SEGMENTS = 8
+MAX_EXPANSIONS = 32
 SNIPPET_CHARS = 240
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 PLAIN_WORD = re.compile(r"\w+")
@@ -62,6 +64,10 @@ def make_schema() -> fields.Schema:
         author=fields.ID(stored=True),
         revision=fields.NUMERIC(stored=True),
     )
+
+
+class IndexDamaged(Exception):
+    """An index file differs from what was written: rebuild."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +163,8 @@ class SearchIndex:
                     writer.add_document(**document)
                 if progress:
                     progress(count, len(pages))
-            writer.commit(optimize=True)
+            writer.commit()
+            _record_segments(fresh)
             write_atomically(fresh / MARK_FILE, f"{mark}\n".encode("ascii"))
             old = self.directory.with_name(f"{self.directory.name}.old-{os.getpid()}")
             if self.directory.exists():
@@ -217,6 +224,7 @@ class SearchIndex:
         except BaseException:
             writer.cancel()
             raise
+        _record_segments(self.directory)
         write_atomically(self.directory / MARK_FILE, f"{done}\n".encode("ascii"))
         return True
 
@@ -242,6 +250,7 @@ class SearchIndex:
         """This thread's searcher, kept open between requests (opening the index costs more
         than a query) and refreshed when the index changed or was rebuilt (a new folder)."""
         identity = os.stat(self.directory).st_ino
+        _verify_segments(self.directory)  # a few stat() calls: cheap enough for every search
         cached = getattr(self._local, "searcher", None)
         if cached is not None and self._local.identity == identity and cached.up_to_date():
             return cached
@@ -306,7 +315,8 @@ class SearchIndex:
 
         def run(searcher: Any) -> None:
             results.hits.clear()
-            found = searcher.search_page(parsed, results.page, pagelen=PAGE_SIZE, terms=True)
+            bounded = parsed.accept(lambda node: _most_frequent_expansions(node, searcher.reader()))
+            found = searcher.search_page(bounded, results.page, pagelen=PAGE_SIZE, terms=True)
             found.results.fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60, autotrim=True)
             found.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
             results.total = found.total
@@ -328,6 +338,56 @@ class SearchIndex:
         words = PLAIN_WORD.findall(text.lower())
         suggested = [(corrector.suggest(word, limit=1, maxdist=2) or [word])[0] for word in words]
         return " ".join(suggested) if suggested != words else None
+
+
+def _recorded_segments(directory: Path) -> dict[str, tuple[int, int]]:
+    try:
+        lines = (directory / SEGMENTS_FILE).read_text("ascii").splitlines()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return {}
+    recorded = {}
+    for line in lines:
+        name, size, mtime = line.split()
+        recorded[name] = (int(size), int(mtime))
+    return recorded
+
+
+def _record_segments(directory: Path) -> None:
+    """Whoosh never changes a segment file once written: remember each one's size and time
+    (keeping what was recorded before), so that damage can be told from a commit."""
+    recorded = _recorded_segments(directory)
+    current = {}
+    for entry in os.scandir(directory):
+        if entry.name.endswith(".seg"):
+            stat = entry.stat()
+            current[entry.name] = recorded.get(entry.name, (stat.st_size, stat.st_mtime_ns))
+    lines = "".join(f"{name} {size} {mtime}\n" for name, (size, mtime) in sorted(current.items()))
+    write_atomically(directory / SEGMENTS_FILE, lines.encode("ascii"))
+
+
+def _verify_segments(directory: Path) -> None:
+    """Raise IndexDamaged if a recorded segment file was overwritten or truncated: garbage
+    does not always make Whoosh fail, and silently finding nothing is worse than a rebuild."""
+    for name, expected in _recorded_segments(directory).items():
+        try:
+            stat = os.stat(directory / name)
+        except FileNotFoundError:
+            continue  # merged away since it was recorded
+        if (stat.st_size, stat.st_mtime_ns) != expected:
+            raise IndexDamaged(f"{name} changed after it was written")
+
+
+def _most_frequent_expansions(node: Any, reader: Any) -> Any:
+    """`plan*` means plan, plans, planning — not every rare word starting so: expand a prefix
+    or wildcard to its MAX_EXPANSIONS most frequent terms, so its cost has a bound."""
+    if not isinstance(node, query.PatternQuery):
+        return node
+    terms = [text for _, text in node.expanded_terms(reader)]
+    if len(terms) > MAX_EXPANSIONS:
+        terms = sorted(terms, key=lambda term: reader.doc_frequency(node.fieldname, term), reverse=True)[:MAX_EXPANSIONS]
+    if not terms:
+        return query.NullQuery
+    return query.Or([query.Term(node.fieldname, term) for term in terms], boost=node.boost)
 
 
 def _close_all(searchers: list[Any]) -> None:
