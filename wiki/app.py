@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from wiki import pagecache
 from wiki.config import Config
 from wiki.errors import WikiError
-from wiki.views import history, listing, page, searching
+from wiki.views import about, history, listing, page, searching
 from wiki.views.base import Wiki, WikiRequest, themed
 
 if TYPE_CHECKING:
@@ -59,6 +59,10 @@ URL_MAP = Map(
         Rule("/+raw/<page:name>", endpoint="raw_page", methods=READ),
         Rule("/+revert/<page:name>", endpoint="revert_page", methods=WRITE),
         Rule("/+delete/<page:name>", endpoint="delete_page", methods=WRITE),
+        Rule("/+backlinks/<page:name>", endpoint="page_backlinks", methods=READ),
+        Rule("/+info/<page:name>", endpoint="page_info", methods=READ),
+        Rule("/+orphans", endpoint="orphaned_pages", methods=READ),
+        Rule("/+wanted", endpoint="wanted_pages", methods=READ),
         Rule("/+recent", endpoint="recent_changes", methods=READ),
         Rule("/+index", endpoint="page_index", methods=READ),
         Rule("/+search", endpoint="search", methods=READ),
@@ -93,6 +97,10 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "delete_page": page.delete_page,
     "page_history": history.page_history,
     "diff_page": history.diff_page,
+    "page_backlinks": about.page_backlinks,
+    "page_info": about.page_info,
+    "orphaned_pages": listing.orphaned_pages,
+    "wanted_pages": listing.wanted_pages,
     "recent_changes": listing.recent_changes,
     "page_index": listing.page_index,
     "search": searching.search,

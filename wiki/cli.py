@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from wiki.config import Config, load_config
+from wiki.errors import PageNotFound
 from wiki.storage import Author, PageStore
 
 STARTER_AUTHOR = Author(user_id="flatwiki")
@@ -30,13 +32,33 @@ def init_store(config: Config, out: TextIO) -> int:
     """Create the data directory and import the starter pages that are not there yet."""
     store = PageStore(config.data_dir)
     store.create()
-    added = 0
+    added = []
     for name, path in starter_pages(config.starter_pages_dir):
         if store.current_revision(name) == 0:
             store.save(name, path.read_text("utf-8"), base_revision=0, author=STARTER_AUTHOR, comment="Starter page")
-            added += 1
-    print(f"{config.data_dir}: {added} starter page(s) added, {len(store.list_pages())} page(s) in all.", file=out)
-    return added
+            added.append(name)
+    record_links(config, added)
+    print(f"{config.data_dir}: {len(added)} starter page(s) added, {len(store.list_pages())} page(s) in all.", file=out)
+    return len(added)
+
+
+def record_links(config: Config, pages: list[str], progress: Callable[[int, int], None] | None = None,
+                 directory: Path | None = None) -> None:
+    """Record in the link table (or a new one in `directory`) what each of `pages` links to now."""
+    from wiki.links import LinkTable
+    from wiki.markup import Renderer
+
+    store = PageStore(config.data_dir)
+    table = LinkTable(directory or config.data_dir / "links")
+    renderer = Renderer(camelcase=config.camelcase_links)
+    for count, name in enumerate(pages, 1):
+        try:
+            text = store.read(name).text
+        except PageNotFound:
+            text = ""
+        table.record(name, renderer.links(name, text, store.exists) if text else ())
+        if progress:
+            progress(count, len(pages))
 
 
 def progress_bar(out: TextIO, label: str) -> Callable[[int, int], None]:
@@ -103,13 +125,23 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
+    import shutil
+
     from wiki.search import SearchIndex
 
     config = _config(args)
     store = PageStore(config.data_dir)
     started = time.monotonic()
-    SearchIndex(config.data_dir / "index", store).rebuild(progress=progress_bar(sys.stderr, "indexing"))
+    SearchIndex(config.data_dir / "index", store).rebuild(progress=progress_bar(sys.stderr, "search index"))
     print(f"Search index rebuilt in {time.monotonic() - started:.1f} s.")
+    started = time.monotonic()
+    fresh, old = config.data_dir / f"links.new-{os.getpid()}", config.data_dir / f"links.old-{os.getpid()}"
+    record_links(config, store.list_pages(), progress=progress_bar(sys.stderr, "link table  "), directory=fresh)
+    if (config.data_dir / "links").exists():
+        os.rename(config.data_dir / "links", old)
+    os.rename(fresh, config.data_dir / "links")
+    shutil.rmtree(old, ignore_errors=True)
+    print(f"Link table rebuilt in {time.monotonic() - started:.1f} s.")
     return 0
 
 
@@ -132,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--debug", action="store_true", help="restart when the code changes")
     check = command("check", cmd_check, "Verify the revision store; exit 1 naming each problem.")
     check.add_argument("--repair", action="store_true", help="fix what can be fixed without losing a revision")
-    command("reindex", cmd_reindex, "Rebuild the search index from the store (safe while serving).")
+    command("reindex", cmd_reindex, "Rebuild the search index and the link table from the store (safe while serving).")
     return parser
 
 

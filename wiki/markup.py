@@ -195,6 +195,10 @@ class Renderer:
             output_format="html",
         )
 
+    def links(self, name: str, text: str, exists: Callable[[str], bool]) -> frozenset[str]:
+        """The pages a text links to (what the link table records), without any URLs."""
+        return self.render(text, LinkContext(name, exists, lambda _: "", lambda _: "")).links
+
     def render(self, text: str, context: LinkContext) -> Rendered:
         self.wiki.links.context = context
         try:

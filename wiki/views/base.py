@@ -13,7 +13,8 @@ from werkzeug.wrappers import Request, Response
 
 from wiki import auth, names
 from wiki.config import Config
-from wiki.errors import BadRequest, PayloadTooLarge, PermissionDenied
+from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, PermissionDenied
+from wiki.links import LinkTable
 from wiki.pagecache import PageCache
 from wiki.rendercache import RENDERER_VERSION, RenderCache
 from wiki.storage import Author, PageRevision, PageStore
@@ -55,6 +56,7 @@ class Wiki:
         self.theme = Theme.for_config(config)
         self.render_cache = RenderCache(config.data_dir / "cache" / "html")
         self.page_cache = PageCache(config, self.store, self.theme)
+        self.links = LinkTable(config.data_dir / "links")
         self._renderer: Renderer | None = None
         self._secret: bytes | None = None
         self._search_index: SearchIndex | None = None
@@ -81,9 +83,12 @@ class Wiki:
             self._secret = auth.load_secret(self.config.secret_key, self.config.data_dir)
         return self._secret
 
+    def render_key(self, request: WikiRequest, page: PageRevision) -> str:
+        return f"{RENDERER_VERSION}:{page.revision}:{self.store.pageset_token()}:{self.config.camelcase_links}:{request.script_root}"
+
     def render_html(self, request: WikiRequest, page: PageRevision) -> Markup:
         """Sanitised HTML of a revision, from the cache when nothing it depends on changed."""
-        key = f"{RENDERER_VERSION}:{page.revision}:{self.store.pageset_token()}:{self.config.camelcase_links}:{request.script_root}"
+        key = self.render_key(request, page)
         cached = self.render_cache.get(page.name, key)
         if cached is not None:
             return Markup(cached)
@@ -96,6 +101,22 @@ class Wiki:
 
         context = LinkContext(name, self.store.exists, request.page_url, request.edit_url)
         return self.renderer.render(text, context).html
+
+    def after_change(self, request: WikiRequest, *changed: str) -> None:
+        """Bring what is derived from the store up to date after pages changed: their rendered
+        HTML (so the next view is a cache hit), the link table and the search index."""
+        from wiki.markup import LinkContext
+
+        for name in changed:
+            try:
+                page = self.store.read(name)
+            except PageNotFound:
+                self.links.record(name, ())
+                continue
+            rendered = self.renderer.render(page.text, LinkContext(name, self.store.exists, request.page_url, request.edit_url))
+            self.render_cache.put(name, self.render_key(request, page), rendered.html)
+            self.links.record(name, rendered.links)
+        self.search_index.catch_up()
 
     def page_etag(self, request: WikiRequest, name: str, revision: int) -> str:
         return self.page_cache.etag(name, revision, request.script_root)

@@ -23,3 +23,22 @@ def page_index(wiki: Wiki, request: WikiRequest) -> Response:
     response = themed(wiki, request, "page_index.mako", title="Page index", pages=pages)
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def orphaned_pages(wiki: Wiki, request: WikiRequest) -> Response:
+    """Existing pages that no page links to (the front page aside)."""
+    linked = wiki.links.linked_targets()
+    orphans = [name for name in wiki.store.list_pages() if name not in linked and name != wiki.config.front_page]
+    response = themed(wiki, request, "orphaned_pages.mako", title="Orphaned pages", pages=orphans)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def wanted_pages(wiki: Wiki, request: WikiRequest) -> Response:
+    """Pages that are linked to but do not exist, with the pages that want them."""
+    wanted = [(target, sorted(sources, key=str.casefold)) for target, sources in wiki.links.linked_targets().items()
+              if not wiki.store.exists(target)]
+    wanted.sort(key=lambda item: (-len(item[1]), item[0].casefold()))
+    response = themed(wiki, request, "wanted_pages.mako", title="Wanted pages", wanted=wanted)
+    response.headers["Cache-Control"] = "no-cache"
+    return response

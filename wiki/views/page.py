@@ -131,7 +131,7 @@ def edit_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
         wiki.store.save(name, text, base_revision=base_revision, author=request.author, comment=comment)
     except EditConflict as conflict:
         return _conflict(wiki, request, name, text, comment, conflict)
-    wiki.search_index.catch_up()  # so the page is findable the moment the user sees it
+    wiki.after_change(request, name)  # findable, linked and rendered the moment the user sees it
     return redirect(request, request.page_url(name))
 
 
@@ -174,7 +174,7 @@ def revert_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
         name, old.text, base_revision=int(base_text), author=request.author,
         comment=comment, action=REVERT, extra=str(revision),
     )
-    wiki.search_index.catch_up()
+    wiki.after_change(request, name)
     return redirect(request, request.page_url(name))
 
 
@@ -196,6 +196,6 @@ def delete_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
         raise BadRequest("The delete form is incomplete; start again.")
     comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT]
     wiki.store.delete(name, base_revision=int(base_text), author=request.author, comment=comment)
-    wiki.search_index.catch_up()
+    wiki.after_change(request, name)
     return redirect(request, request.url_for("page_history", name=name))
 

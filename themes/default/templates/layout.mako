@@ -35,6 +35,8 @@
   % endif
   <a href="${url('page_history', name=page)}" rel="nofollow">History</a>
   <a href="${url('raw_page', name=page)}" rel="nofollow">Raw</a>
+  <a href="${url('page_info', name=page)}" rel="nofollow">Info</a>
+  <a href="${url('page_backlinks', name=page)}" rel="nofollow">Links here</a>
 </nav>
 % endif
 <main id="content" class="content">

@@ -7,7 +7,8 @@
   groups = [(k, list(g)) for k, g in itertools.groupby(pages, key=letter)]
 %>
 <h1>Page index</h1>
-<p>${len(pages)} pages.</p>
+<p>${len(pages)} pages. See also the <a href="${url('orphaned_pages')}">orphaned pages</a> (nothing links to them)
+and the <a href="${url('wanted_pages')}">wanted pages</a> (linked, but not written yet).</p>
 <nav class="letters" aria-label="Jump to letter">
 % for key, _ in groups:
   <a href="#letter-${key}">${key}</a>

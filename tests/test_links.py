@@ -1,0 +1,84 @@
+"""The link table: backlinks, orphans and wanted pages, kept current on save, rebuilt by reindex."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import WikiClient
+from tests.test_views import main_part
+from wiki.cli import main
+from wiki.config import Config
+from wiki.links import LinkTable
+
+
+def table(config: Config) -> LinkTable:
+    return LinkTable(config.data_dir / "links")
+
+
+def test_init_records_the_starter_pages_links(seeded_config: Config) -> None:
+    assert "FrontPage" in table(seeded_config).incoming("HelpOnEditing")
+    assert {"HelpOnEditing", "SandBox", "Help/History"} <= table(seeded_config).outgoing("FrontPage")
+
+
+def test_saves_keep_backlinks_current(client: WikiClient, seeded_config: Config) -> None:
+    client.save("Alpha", "see [[Beta]] and `[[NotInCode]]`")
+    assert table(seeded_config).incoming("Beta") == {"Alpha"}
+    assert table(seeded_config).incoming("NotInCode") == set()
+    html = main_part(client.get("/+backlinks/Beta").get_data(as_text=True))
+    assert 'href="/Alpha"' in html
+    client.save("Alpha", "no links now")
+    assert table(seeded_config).incoming("Beta") == set()
+    assert "No page links here" in client.get("/+backlinks/Beta").get_data(as_text=True)
+
+
+def test_deleting_a_page_drops_its_links(client: WikiClient, seeded_config: Config) -> None:
+    client.save("Alpha", "[[Beta]]")
+    fields = client.form("/+delete/Alpha")
+    client.post("/+delete/Alpha", data=fields)
+    assert table(seeded_config).incoming("Beta") == set()
+
+
+def test_orphaned_and_wanted_pages(client: WikiClient) -> None:
+    client.save("Lonely", "nobody links here, but I want [[Dream Page]]")
+    orphans = main_part(client.get("/+orphans").get_data(as_text=True))
+    assert 'href="/Lonely"' in orphans and 'href="/FrontPage"' not in orphans
+    wanted = main_part(client.get("/+wanted").get_data(as_text=True))
+    assert 'href="/+edit/Dream%20Page"' in wanted and 'href="/Lonely"' in wanted
+    client.save("SandBox", "[[Lonely]]")
+    client.save("Dream Page", "real now")
+    assert 'href="/Lonely"' not in main_part(client.get("/+orphans").get_data(as_text=True))
+    assert "Dream Page" not in main_part(client.get("/+wanted").get_data(as_text=True))
+
+
+def test_page_info(client: WikiClient) -> None:
+    client.save("SandBox", "12345", comment="short")
+    html = main_part(client.get("/+info/SandBox").get_data(as_text=True))
+    for needle in ("5 bytes", ">2</a>", "flatwiki (1)", "127.0.0.1 (1)", "Created", "Last modified"):
+        assert needle in html
+    assert client.get("/+info/Nope").status_code == 404
+
+
+def test_reindex_rebuilds_the_link_table(client: WikiClient, seeded_config: Config) -> None:
+    client.save("Alpha", "[[Beta]]")
+    shutil.rmtree(seeded_config.data_dir / "links")
+    assert main(["reindex", "--data-dir", str(seeded_config.data_dir)]) == 0
+    assert table(seeded_config).incoming("Beta") == {"Alpha"}
+    assert "FrontPage" in table(seeded_config).incoming("SandBox")
+
+
+RECORDER = r"""
+import sys
+from wiki.links import LinkTable
+links = LinkTable(sys.argv[1])
+for i in range(100):
+    links.record(f"{sys.argv[2]}{i}", ["Target"])
+"""
+
+
+def test_concurrent_link_updates_lose_nothing(tmp_path: Path) -> None:
+    writers = [subprocess.Popen([sys.executable, "-c", RECORDER, str(tmp_path / "links"), prefix]) for prefix in "AB"]
+    for writer in writers:
+        assert writer.wait(timeout=120) == 0
+    assert LinkTable(tmp_path / "links").incoming("Target") == {f"{p}{i}" for p in "AB" for i in range(100)}

@@ -1,0 +1,85 @@
+"""The link table: which pages link to which, kept current on every save.
+
+Derived from the store (rebuilt by `wiki reindex`). For each page, `links/out/<fsname>`
+lists the pages it links to and `links/in/<fsname>` the pages that link to it, so
+"what links here" is one small file read, never a re-render of the wiki.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from wiki import names
+
+
+class LinkTable:
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.out_dir = self.directory / "out"
+        self.in_dir = self.directory / "in"
+
+    @staticmethod
+    def _read(path: Path) -> set[str]:
+        try:
+            return {line for line in path.read_text("utf-8").split("\n") if line}
+        except FileNotFoundError:
+            return set()
+
+    @staticmethod
+    def _change(path: Path, add: Iterable[str] = (), remove: Iterable[str] = ()) -> set[str]:
+        """Read-modify-write one list under an exclusive lock on that file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        with os.fdopen(fd, "r+", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            entries = {line for line in handle.read().split("\n") if line}
+            entries = (entries | set(add)) - set(remove)
+            handle.seek(0)
+            handle.truncate()
+            handle.write("".join(f"{entry}\n" for entry in sorted(entries)))
+        return entries
+
+    def outgoing(self, name: str) -> set[str]:
+        return self._read(self.out_dir / names.quote_fs(name))
+
+    def incoming(self, name: str) -> set[str]:
+        """The pages whose latest revision links to `name`."""
+        return self._read(self.in_dir / names.quote_fs(name))
+
+    def record(self, name: str, targets: Iterable[str]) -> None:
+        """Set the pages that `name` links to now (none, once it is deleted)."""
+        new = set(targets) - {name}
+        fd = os.open(self._lock_path(name), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # one update of a page's links at a time
+            old = self.outgoing(name)
+            for target in new - old:
+                self._change(self.in_dir / names.quote_fs(target), add=[name])
+            for target in old - new:
+                self._change(self.in_dir / names.quote_fs(target), remove=[name])
+            self._change(self.out_dir / names.quote_fs(name), add=new, remove=old - new)
+        finally:
+            os.close(fd)
+
+    def _lock_path(self, name: str) -> Path:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        return self.out_dir / f".lock-{names.quote_fs(name)}"
+
+    def linked_targets(self) -> dict[str, set[str]]:
+        """Every page that something links to, with the pages linking to it."""
+        found: dict[str, set[str]] = {}
+        try:
+            entries = list(os.scandir(self.in_dir))
+        except FileNotFoundError:
+            return found
+        for entry in entries:
+            try:
+                target = names.unquote_fs(entry.name)
+            except ValueError:
+                continue
+            sources = self._read(Path(entry.path))
+            if sources:
+                found[target] = sources
+        return found

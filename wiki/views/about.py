@@ -1,0 +1,42 @@
+"""What is known about one page: its backlinks ("what links here") and its info."""
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from wiki.errors import PageNotFound
+from wiki.storage import DELETE
+from wiki.views.base import Wiki, WikiRequest, page_name, themed
+
+
+def page_backlinks(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """The pages whose latest revision links here, from the link table."""
+    name = page_name(name)
+    sources = sorted(wiki.links.incoming(name), key=str.casefold)
+    response = themed(wiki, request, "page_backlinks.mako", title=f"Links to {name}", page=name, sources=sources)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def page_info(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """Size, revisions, created and last modified, authors, links in and out."""
+    name = page_name(name)
+    entries = wiki.store.history(name)
+    if not entries:
+        raise PageNotFound(name)
+    current = wiki.store.current_revision(name)
+    revision_file = wiki.store.page_dir(name) / "revisions" / f"{current:08d}"
+    authors: dict[str, int] = {}
+    for entry in entries:
+        who = entry.user_id or entry.address or "unknown"
+        authors[who] = authors.get(who, 0) + 1
+    response = themed(
+        wiki, request, "page_info.mako", title=f"Info on {name}", page=name,
+        size=revision_file.stat().st_size if revision_file.exists() else None,
+        revisions=sum(1 for e in entries if e.action not in ("ATTNEW", "ATTDEL")),
+        created=entries[-1], modified=entries[0], deleted=entries[0].action == DELETE,
+        authors=sorted(authors.items(), key=lambda item: (-item[1], item[0])),
+        incoming=sorted(wiki.links.incoming(name), key=str.casefold),
+        outgoing=sorted(wiki.links.outgoing(name), key=str.casefold),
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
