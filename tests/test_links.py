@@ -82,3 +82,58 @@ def test_concurrent_link_updates_lose_nothing(tmp_path: Path) -> None:
     for writer in writers:
         assert writer.wait(timeout=120) == 0
     assert LinkTable(tmp_path / "links").incoming("Target") == {f"{p}{i}" for p in "AB" for i in range(100)}
+
+
+def rename(client: WikiClient, old: str, new: str, update_links: bool = True) -> int:
+    fields = client.form(f"/+rename/{old}")
+    data = {**fields, "new_name": new, "comment": ""}
+    if update_links:
+        data["update_links"] = "1"
+    return client.post(f"/+rename/{old}", data=data).status_code
+
+
+def test_rename_keeps_history_and_the_old_name_says_where_it_went(client: WikiClient, seeded_config: Config) -> None:
+    from wiki.storage import PageStore
+
+    client.save("SandBox", "second version")
+    assert rename(client, "SandBox", "Play/Ground") == 303
+    store = PageStore(seeded_config.data_dir)
+    assert [e.revision for e in store.history("Play/Ground")] == [3, 2, 1]
+    assert store.history("Play/Ground")[0].action == "SAVE/RENAME" and store.history("Play/Ground")[0].extra == "SandBox"
+    assert store.read("Play/Ground", 1).text.startswith("# SandBox")
+    old = client.get("/SandBox")
+    assert old.status_code == 404 and 'renamed to <a href="/Play/Ground">' in old.get_data(as_text=True)
+    assert "renamed from SandBox" in client.get("/+history/Play/Ground").get_data(as_text=True)
+
+
+def test_rename_updates_links_as_normal_revisions(client: WikiClient, seeded_config: Config) -> None:
+    from wiki.storage import PageStore
+
+    client.save("Linker", "go to [[SandBox|the sandbox]] or SandBox, not `[[SandBox]]`")
+    assert rename(client, "SandBox", "Playground") == 303
+    store = PageStore(seeded_config.data_dir)
+    assert store.read("Linker").text == "go to [[Playground|the sandbox]] or [[Playground]], not `[[SandBox]]`"
+    assert store.history("Linker")[0].comment == "Links to SandBox now lead to Playground"
+    assert "Playground" in store.read("FrontPage").text
+    assert table(seeded_config).incoming("Playground") >= {"Linker", "FrontPage"}
+
+
+def test_rename_without_updating_links(client: WikiClient, seeded_config: Config) -> None:
+    from wiki.storage import PageStore
+
+    assert rename(client, "SandBox", "Playground", update_links=False) == 303
+    assert "[[SandBox]]" in PageStore(seeded_config.data_dir).read("FrontPage").text
+
+
+def test_rename_refuses_bad_targets_and_changes_nothing(client: WikiClient, snapshot: object) -> None:
+    assert rename(client, "SandBox", "FrontPage") == 409
+    assert rename(client, "SandBox", "../x") == 400
+    assert rename(client, "SandBox", "SandBox") == 400
+    assert snapshot()  # type: ignore[operator]
+
+
+def test_search_finds_a_renamed_page_under_its_new_name(client: WikiClient) -> None:
+    client.save("SandBox", "the axolotl tank")
+    rename(client, "SandBox", "Aquarium")
+    html = client.get("/+search?q=axolotl&fulltext=1").get_data(as_text=True)
+    assert 'href="/Aquarium"' in html and 'href="/SandBox"' not in html

@@ -57,6 +57,13 @@ class EditConflict(WikiError):
         self.current_revision = current_revision
 
 
+class PageExists(WikiError):
+    """The target of a rename already has a page (or a history) of its own."""
+
+    status = 409
+    title = "Page exists"
+
+
 class PermissionDenied(WikiError):
     status = 403
     title = "Forbidden"

@@ -8,10 +8,49 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from wiki import names
+from wiki.errors import InvalidPageName
+
+# [[Target]], [[Target|label]], [[Target#anchor|label]] — shared with markup.py.
+WIKILINK_PATTERN = r"\[\[([^\]\|\n]+?)(?:\|([^\]\n]+?))?\]\]"
+WIKILINK = re.compile(WIKILINK_PATTERN)
+CODE = re.compile(r"(?ms)^(```|~~~).*?^\1|`[^`\n]+`")
+
+
+def rewrite_links(text: str, page: str, old: str, new: str, camelcase: bool) -> str:
+    """Point every link in `text` (on `page`) that leads to `old` at `new` instead, keeping
+    labels and anchors; code is left alone. A CamelCase mention becomes [[new]]."""
+    def wikilink(match: re.Match[str]) -> str:
+        target, label = match.group(1).strip(), match.group(2)
+        page_part, hash_sign, anchor = target.partition("#")
+        try:
+            resolved = names.resolve_relative(page, page_part) if page_part else page
+        except InvalidPageName:
+            return match.group(0)
+        if resolved != old:
+            return match.group(0)
+        return f"[[{new}{hash_sign}{anchor}" + (f"|{label}" if label else "") + "]]"
+
+    camel = re.compile(rf"(?<![\w/.#&=?!\[|-]){re.escape(old)}\b(?!\]\])") if camelcase and re.fullmatch(r"(?:[A-Z][a-z0-9]+){2,}", old) else None
+    pieces, position = [], 0
+    for code in CODE.finditer(text):
+        pieces.append(_rewrite_prose(text[position:code.start()], wikilink, camel, new))
+        pieces.append(code.group(0))
+        position = code.end()
+    pieces.append(_rewrite_prose(text[position:], wikilink, camel, new))
+    return "".join(pieces)
+
+
+def _rewrite_prose(text: str, wikilink: Callable[[re.Match[str]], str], camel: re.Pattern[str] | None, new: str) -> str:
+    text = WIKILINK.sub(wikilink, text)
+    if camel is not None:
+        parts = re.split(r"(\[\[.*?\]\])", text)
+        text = "".join(part if part.startswith("[[") else camel.sub(f"[[{new}]]", part) for part in parts)
+    return text
 
 
 class LinkTable:

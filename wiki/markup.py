@@ -19,8 +19,8 @@ from markdown.util import AtomicString
 
 from wiki import names
 from wiki.errors import InvalidPageName
+from wiki.links import WIKILINK_PATTERN
 
-WIKILINK_PATTERN = r"\[\[([^\]\|\n]+?)(?:\|([^\]\n]+?))?\]\]"
 CAMELCASE = re.compile(r"(?<![\w/.#&=?!-])(!?)((?:[A-Z][a-z0-9]+){2,}(?:/(?:[A-Z][a-z0-9]+){2,})*)\b")
 EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
-from wiki.errors import EditConflict, PageDeleted, PageNotFound, RevisionNotFound
+from wiki.errors import EditConflict, PageDeleted, PageExists, PageNotFound, RevisionNotFound
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI hit
 if TYPE_CHECKING:
@@ -344,6 +344,32 @@ class PageStore:
             if self._latest_text(page_dir, current) is None:
                 raise PageNotFound(name)
             return self._commit(page_dir, name, current + 1, None, author, comment, DELETE, "")
+
+    def rename(self, old: str, new: str, *, base_revision: int, author: Author, comment: str = "") -> int:
+        """Move a page with its whole history to `new`; `old` becomes a deletion naming `new`.
+
+        Revision files are hard-linked (they are never rewritten, so sharing them is safe).
+        A crash part-way leaves both names readable: nothing is lost.
+        """
+        first, second = sorted([old, new])
+        with self.locked(first), self.locked(second):
+            old_dir, new_dir = self.page_dir(old), self.page_dir(new)
+            current = self.recover_page(old_dir, old)
+            if base_revision != current:
+                raise EditConflict(old, base_revision, current)
+            text = self._latest_text(old_dir, current)
+            if text is None:
+                raise PageNotFound(old)
+            if self.recover_page(new_dir, new) != 0 or read_log(new_dir / "edit-log"):
+                raise PageExists(f"{new!r} already has a page or a history; choose another name.")
+            for number in range(1, current + 1):
+                source = old_dir / "revisions" / _revision_file(number)
+                if source.exists():
+                    os.link(source, new_dir / "revisions" / _revision_file(number))
+            write_atomically(new_dir / "edit-log", (old_dir / "edit-log").read_bytes())
+            renamed = self._commit(new_dir, new, current + 1, text, author, comment or f"Renamed from {old}", RENAME, old)
+            self._commit(old_dir, old, current + 1, None, author, comment or f"Renamed to {new}", DELETE, new)
+            return renamed
 
     @staticmethod
     def _latest_text(page_dir: Path, current: int) -> str | None:

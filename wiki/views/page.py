@@ -7,6 +7,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from wiki.errors import BadRequest, EditConflict, PageDeleted, PageNotFound, PayloadTooLarge
+from wiki.links import rewrite_links
 from wiki.storage import REVERT, LogEntry
 from wiki.views.base import Wiki, WikiRequest, form_fields, int_arg, page_name, redirect, themed
 from wiki.views.history import diff_rows
@@ -199,3 +200,51 @@ def delete_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     wiki.after_change(request, name)
     return redirect(request, request.url_for("page_history", name=name))
 
+
+
+def rename_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """GET: the form. POST: move the page with its history; optionally update the links to it."""
+    name = page_name(name)
+    wiki.require_writable()
+    if request.method == "GET":
+        wiki.store.read(name)
+        response = themed(
+            wiki, request, "rename_page.mako", title=f"Rename {name}", page=name,
+            base_revision=wiki.store.current_revision(name), backlinks=sorted(wiki.links.incoming(name), key=str.casefold),
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    form = form_fields(wiki, request)
+    base_text = form.get("base_revision", "")
+    if not base_text.isdigit() or len(base_text) > 9:
+        raise BadRequest("The rename form is incomplete; start again.")
+    new = page_name(form.get("new_name", ""))
+    if new == name:
+        raise BadRequest("The new name is the same as the old one.")
+    comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT]
+    wiki.store.rename(name, new, base_revision=int(base_text), author=request.author, comment=comment)
+    changed = [name, new]
+    if form.get("update_links"):
+        changed += _update_links(wiki, request, name, new)
+    wiki.after_change(request, *changed)
+    return redirect(request, request.page_url(new))
+
+
+def _update_links(wiki: Wiki, request: WikiRequest, old: str, new: str) -> list[str]:
+    """Rewrite [[links]] to `old` in every page that has them, each as a normal revision."""
+    updated = []
+    for source in sorted(wiki.links.incoming(old)):
+        try:
+            page = wiki.store.read(source)
+        except PageNotFound:
+            continue
+        text = rewrite_links(page.text, source, old, new, wiki.config.camelcase_links)
+        if text == page.text:
+            continue
+        try:
+            wiki.store.save(source, text, base_revision=page.revision, author=request.author,
+                            comment=f"Links to {old} now lead to {new}")
+        except EditConflict:
+            continue  # someone is saving it right now; its link still says where the page went
+        updated.append(source)
+    return updated

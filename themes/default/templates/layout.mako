@@ -37,6 +37,10 @@
   <a href="${url('raw_page', name=page)}" rel="nofollow">Raw</a>
   <a href="${url('page_info', name=page)}" rel="nofollow">Info</a>
   <a href="${url('page_backlinks', name=page)}" rel="nofollow">Links here</a>
+  % if not read_only:
+  <a href="${url('rename_page', name=page)}" rel="nofollow">Rename</a>
+  <a href="${url('delete_page', name=page)}" rel="nofollow">Delete</a>
+  % endif
 </nav>
 % endif
 <main id="content" class="content">

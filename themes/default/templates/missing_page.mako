@@ -1,6 +1,10 @@
 <%inherit file="layout.mako"/>
 <h1 class="page-title">${parent.crumbs(page) | n}</h1>
-% if deleted:
+% if deleted and entry and entry.extra:
+<p class="notice" role="status">This page was renamed to <a href="${url('show_page', name=entry.extra)}">${entry.extra}</a>
+(${parent.when(entry.time) | n} by ${parent.who(entry) | n}). Its history up to then is kept here too:
+<a href="${url('page_history', name=page)}">see the history</a>.</p>
+% elif deleted:
 <p class="notice" role="status">This page was deleted (revision ${deleted.revision}\
 % if entry:
 , ${parent.when(entry.time) | n} by ${parent.who(entry) | n}\
