@@ -105,7 +105,7 @@ def snapshot(seeded_config: Config) -> Iterator[Any]:
     root = seeded_config.data_dir
 
     def pages_and_logs() -> dict[str, bytes]:
-        return {k: v for k, v in files_under(root).items() if not k.startswith(("cache", "index", "secret-key"))}
+        return {k: v for k, v in files_under(root).items() if not k.startswith(("cache", "index", "secret-key", "drafts"))}
 
     before = pages_and_logs()
     yield lambda: pages_and_logs() == before

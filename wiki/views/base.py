@@ -13,6 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from wiki import auth, names
 from wiki.config import Config
+from wiki.drafts import DraftStore
 from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, PermissionDenied
 from wiki.links import LinkTable
 from wiki.pagecache import PageCache
@@ -57,6 +58,7 @@ class Wiki:
         self.render_cache = RenderCache(config.data_dir / "cache" / "html")
         self.page_cache = PageCache(config, self.store, self.theme)
         self.links = LinkTable(config.data_dir / "links")
+        self.drafts = DraftStore(config.data_dir / "drafts")
         self._renderer: Renderer | None = None
         self._secret: bytes | None = None
         self._search_index: SearchIndex | None = None

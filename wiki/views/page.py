@@ -6,8 +6,11 @@ import hashlib
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from wiki import auth
+from wiki.drafts import Draft, age
 from wiki.errors import BadRequest, EditConflict, PageDeleted, PageNotFound, PayloadTooLarge
 from wiki.links import rewrite_links
+from wiki.merging import merge
 from wiki.storage import REVERT, LogEntry
 from wiki.views.base import Wiki, WikiRequest, form_fields, int_arg, page_name, redirect, themed
 from wiki.views.history import diff_rows
@@ -89,28 +92,37 @@ def raw_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
 def _editor(
     wiki: Wiki, request: WikiRequest, name: str, *, text: str, base_revision: int, comment: str = "",
     status: int = 200, preview: Markup | None = None, conflict: EditConflict | None = None,
-    their_changes: list[dict[str, str]] | None = None,
+    their_changes: list[dict[str, str]] | None = None, your_changes: list[dict[str, str]] | None = None,
+    conflicts: int = 0, draft: Draft | None = None,
 ) -> Response:
     response = themed(
         wiki, request, "edit_page.mako", status, title=f"Edit {name}", page=name,
         text=text, base_revision=base_revision, comment=comment, preview=preview,
-        conflict=conflict, their_changes=their_changes or [], is_new=not wiki.store.exists(name),
+        conflict=conflict, their_changes=their_changes or [], your_changes=your_changes or [], conflicts=conflicts,
+        is_new=not wiki.store.exists(name), draft=draft, draft_age=age(draft) if draft else "",
     )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def edit_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
-    """GET: the editor. POST: preview, or save (303 to the page; 409 on a stale base revision)."""
+    """GET: the editor (offering this browser's unsaved draft). POST: preview, or save — a
+    stale base revision is merged with the other change, or answers 409 with conflict markers."""
     name = page_name(name)
     wiki.require_writable()
+    owner = request.cookies.get(auth.CSRF_COOKIE, "")
     if request.method == "GET":
         current = wiki.store.current_revision(name)
         try:
             text = wiki.store.read(name).text
         except PageNotFound:
             text = ""
-        return _editor(wiki, request, name, text=text, base_revision=current)
+        draft = wiki.drafts.load(owner, name) if owner else None
+        if draft is not None and draft.text == text:
+            draft = None
+        if draft is not None and request.args.get("draft") == "restore":
+            return _editor(wiki, request, name, text=draft.text, base_revision=draft.base_revision)
+        return _editor(wiki, request, name, text=text, base_revision=current, draft=draft)
     form = form_fields(wiki, request)
     text = form.get("text", "").replace("\r\n", "\n")
     comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT]
@@ -124,6 +136,7 @@ def edit_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     if base_revision > current:
         raise BadRequest(f"The edit form names revision {base_revision}, which {name!r} does not have.")
     if form.get("action") == "preview":
+        wiki.drafts.save(owner, name, base_revision, text)
         preview = Markup(wiki.render_text(request, name, text))
         return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment, preview=preview)
     if form.get("action") != "save":
@@ -131,20 +144,38 @@ def edit_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     try:
         wiki.store.save(name, text, base_revision=base_revision, author=request.author, comment=comment)
     except EditConflict as conflict:
-        return _conflict(wiki, request, name, text, comment, conflict)
+        return _conflict(wiki, request, name, text, comment, conflict, owner)
+    wiki.drafts.discard(owner, name)
     wiki.after_change(request, name)  # findable, linked and rendered the moment the user sees it
     return redirect(request, request.page_url(name))
 
 
-def _conflict(wiki: Wiki, request: WikiRequest, name: str, text: str, comment: str, conflict: EditConflict) -> Response:
-    """409: keep the user's text in the editor, show what the other person changed."""
-    def text_of(revision: int) -> str:
-        return wiki.store.read(name, revision).text if revision and wiki.store.revision_exists(name, revision) else ""
+def _text_of(wiki: Wiki, name: str, revision: int) -> str:
+    return wiki.store.read(name, revision).text if revision and wiki.store.revision_exists(name, revision) else ""
 
-    changes = diff_rows(text_of(conflict.base_revision), text_of(conflict.current_revision))
+
+def _conflict(wiki: Wiki, request: WikiRequest, name: str, text: str, comment: str, conflict: EditConflict,
+              owner: str) -> Response:
+    """Someone saved meanwhile: merge both changes; save a clean merge, else return 409 with
+    conflict markers in the editor and both sides' changes shown. Nothing is overwritten."""
+    base = _text_of(wiki, name, conflict.base_revision)
+    theirs = _text_of(wiki, name, conflict.current_revision)
+    merged = merge(base, theirs, text, their_label=f"revision {conflict.current_revision}")
+    if merged.conflicts == 0:
+        note = f"merged with revision {conflict.current_revision}"
+        try:
+            wiki.store.save(name, merged.text, base_revision=conflict.current_revision, author=request.author,
+                            comment=f"{comment} ({note})" if comment else note.capitalize())
+        except EditConflict as again:
+            return _conflict(wiki, request, name, text, comment, again, owner)
+        wiki.drafts.discard(owner, name)
+        wiki.after_change(request, name)
+        return redirect(request, request.page_url(name))
+    wiki.drafts.save(owner, name, conflict.current_revision, merged.text)
     return _editor(
-        wiki, request, name, text=text, base_revision=conflict.current_revision, comment=comment,
-        status=409, conflict=conflict, their_changes=changes,
+        wiki, request, name, text=merged.text, base_revision=conflict.current_revision, comment=comment,
+        status=409, conflict=conflict, their_changes=diff_rows(base, theirs), your_changes=diff_rows(base, text),
+        conflicts=merged.conflicts,
     )
 
 

@@ -3,10 +3,17 @@
 % if conflict:
 <div class="notice conflict" role="alert">
   <p><strong>Edit conflict.</strong> Someone else saved revision ${conflict.current_revision} while you were editing
-  revision ${conflict.base_revision}. Nothing was overwritten. Your text is kept in the editor below; their changes are
-  shown here. Work them into your text, then save again.</p>
+  revision ${conflict.base_revision}, and ${conflicts} place${'' if conflicts == 1 else 's'} were changed by both of you.
+  Nothing was overwritten. The editor below holds both changes merged; where they clash, both versions stand between
+  <code>&lt;&lt;&lt;&lt;&lt;&lt;&lt;</code> and <code>&gt;&gt;&gt;&gt;&gt;&gt;&gt;</code> lines. Choose, remove the markers, and save.</p>
   <%include file="_diff_table.mako" args="rows=their_changes, caption='Their changes'"/>
+  <%include file="_diff_table.mako" args="rows=your_changes, caption='Your changes'"/>
 </div>
+% endif
+% if draft is not None:
+<p class="notice" role="status">You have an unsaved draft of this page from ${draft_age} (based on revision
+${draft.base_revision}). <a href="${url('edit_page', name=page, draft='restore')}" rel="nofollow">Restore the draft</a>
+— if the page changed since, saving merges the two.</p>
 % endif
 % if preview is not None:
 <section class="preview" aria-labelledby="preview-heading">

@@ -1,0 +1,32 @@
+"""Three-way merges of concurrent edits (merge3): base revision, theirs, and yours."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import merge3
+
+
+@dataclass(frozen=True)
+class Merged:
+    text: str
+    conflicts: int
+
+
+def _lines(text: str) -> list[str]:
+    # merge3 compares whole lines; make the last one end like the others.
+    return [line if line.endswith("\n") else line + "\n" for line in text.splitlines(keepends=True)]
+
+
+def merge(base: str, theirs: str, yours: str, their_label: str) -> Merged:
+    """Combine both changes to `base`; where both changed the same lines, keep both between
+    conflict markers (yours first) and count the conflict."""
+    merger = merge3.Merge3(_lines(base), _lines(yours), _lines(theirs))
+    conflicts = sum(1 for region in merger.merge_regions() if region[0] == "conflict")
+    lines = merger.merge_lines(
+        name_a="your version", name_b=their_label,
+        start_marker="<<<<<<<", mid_marker="=======", end_marker=">>>>>>>",
+    )
+    text = "".join(lines)
+    if not yours.endswith("\n") and not theirs.endswith("\n") and text.endswith("\n"):
+        text = text[:-1]
+    return Merged(text, conflicts)
