@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from wiki import pagecache
 from wiki.config import Config
 from wiki.errors import WikiError
-from wiki.views import about, history, listing, page, searching
+from wiki.views import about, files, history, listing, page, searching
 from wiki.views.base import Wiki, WikiRequest, themed
 
 if TYPE_CHECKING:
@@ -60,6 +60,8 @@ URL_MAP = Map(
         Rule("/+revert/<page:name>", endpoint="revert_page", methods=WRITE),
         Rule("/+delete/<page:name>", endpoint="delete_page", methods=WRITE),
         Rule("/+rename/<page:name>", endpoint="rename_page", methods=WRITE),
+        Rule("/+attachments/<page:name>", endpoint="page_attachments", methods=WRITE),
+        Rule("/+download/<page:name>", endpoint="download_attachment", methods=READ),
         Rule("/+backlinks/<page:name>", endpoint="page_backlinks", methods=READ),
         Rule("/+info/<page:name>", endpoint="page_info", methods=READ),
         Rule("/+orphans", endpoint="orphaned_pages", methods=READ),
@@ -99,6 +101,8 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "rename_page": page.rename_page,
     "page_history": history.page_history,
     "diff_page": history.diff_page,
+    "page_attachments": files.page_attachments,
+    "download_attachment": files.download_attachment,
     "page_backlinks": about.page_backlinks,
     "page_info": about.page_info,
     "orphaned_pages": listing.orphaned_pages,
@@ -147,7 +151,10 @@ class WikiApp:
             # Logged for the operator, never shown: the reader gets a themed 500.
             print(traceback.format_exc(), file=environ.get("wsgi.errors", sys.stderr))
             response = self.internal_error(request)
-        response.headers.update(SECURITY_HEADERS)
+        finally:
+            request.close()  # uploads are spooled to temporary files
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
         name = getattr(response, "page_cache_name", None)
         if name is not None and response.status_code == 200:
             headers = response.get_wsgi_headers(environ).to_wsgi_list()

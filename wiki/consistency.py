@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
-from wiki.storage import DELETE, TEMP_PREFIX, LogEntry, PageStore, read_log
+from wiki.storage import DELETE, TEMP_PREFIX, LogEntry, PageStore, is_revision, read_log
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def _check_page(store: PageStore, page_dir: Path, global_keys: set[tuple[str, in
         problems.append(Problem(page_dir, "folder name is not a quoted page name", repairable=False))
         return
     revisions = page_dir / "revisions"
-    for folder in (page_dir, revisions):
+    for folder in (page_dir, revisions, page_dir / "attachments"):
         if folder.is_dir():
             for item in os.scandir(folder):
                 if item.name.startswith(TEMP_PREFIX):
@@ -70,7 +70,7 @@ def _check_page(store: PageStore, page_dir: Path, global_keys: set[tuple[str, in
     except ValueError:
         problems.append(Problem(page_dir / "current", "does not hold a revision number", repairable=False))
         return
-    by_revision = {entry.revision: entry for entry in entries}
+    by_revision = {entry.revision: entry for entry in entries if is_revision(entry)}
     if current:
         has_file = (revisions / f"{current:08d}").exists()
         deleted = by_revision.get(current) is not None and by_revision[current].action == DELETE

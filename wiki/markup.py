@@ -22,6 +22,7 @@ from wiki.errors import InvalidPageName
 from wiki.links import WIKILINK_PATTERN
 
 CAMELCASE = re.compile(r"(?<![\w/.#&=?!-])(!?)((?:[A-Z][a-z0-9]+){2,}(?:/(?:[A-Z][a-z0-9]+){2,})*)\b")
+ATTACHMENT_SCHEME = "attachment:"
 EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) - {"area", "map"}
@@ -44,6 +45,14 @@ class Rendered:
     links: frozenset[str] = field(default_factory=frozenset)
 
 
+def _no_url(*_: str) -> str:
+    return ""
+
+
+def _nothing(*_: str) -> bool:
+    return False
+
+
 @dataclass
 class LinkContext:
     """What one render needs to know about the wiki around the page."""
@@ -52,6 +61,9 @@ class LinkContext:
     exists: Callable[[str], bool]
     page_url: Callable[[str], str]
     edit_url: Callable[[str], str]
+    attachment_url: Callable[[str, str], str] = _no_url
+    attachments_url: Callable[[str], str] = _no_url
+    attachment_exists: Callable[[str, str], bool] = _nothing
     links: set[str] = field(default_factory=set)
 
 
@@ -155,6 +167,39 @@ class _CamelCaseProcessor(Treeprocessor):  # type: ignore[misc]
         return head, nodes
 
 
+class _AttachmentProcessor(Treeprocessor):  # type: ignore[misc]
+    """`attachment:file.png` (this page's) or `attachment:Other/Page/file.png` in a link or an
+    image becomes the file's URL; a missing file becomes a link to the upload page."""
+
+    def __init__(self, md: markdown.Markdown, links: _WikiLinks) -> None:
+        super().__init__(md)
+        self.links = links
+
+    def run(self, root: etree.Element) -> None:
+        context = self.links.context
+        assert context is not None
+        for parent in root.iter():
+            for index, element in enumerate(list(parent)):
+                attribute = {"a": "href", "img": "src"}.get(element.tag)
+                value = element.get(attribute) if attribute else None
+                if not value or not value.startswith(ATTACHMENT_SCHEME):
+                    continue
+                page_part, _, filename = value[len(ATTACHMENT_SCHEME):].rpartition("/")
+                try:
+                    page = names.resolve_relative(context.page, page_part) if page_part else context.page
+                except InvalidPageName:
+                    page = context.page
+                if context.attachment_exists(page, filename):
+                    element.set(attribute, context.attachment_url(page, filename))  # type: ignore[arg-type]
+                    continue
+                missing = etree.Element("a", {"href": context.attachments_url(page), "class": "attachment missing",
+                                              "title": f"{filename} is not attached yet: upload it"})
+                missing.text = AtomicString(element.get("alt") or element.text or filename)
+                missing.tail = element.tail
+                parent.remove(element)
+                parent.insert(index, missing)
+
+
 class WikiExtension(Extension):  # type: ignore[misc]
     def __init__(self, camelcase: bool) -> None:
         super().__init__()
@@ -164,6 +209,7 @@ class WikiExtension(Extension):  # type: ignore[misc]
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Above 'link' (160) so [[a]] is never read as a reference link.
         md.inlinePatterns.register(_WikiLinkProcessor(WIKILINK_PATTERN, self.links), "wikilink", 175)
+        md.treeprocessors.register(_AttachmentProcessor(md, self.links), "attachments", 16)
         if self.camelcase:
             md.treeprocessors.register(_CamelCaseProcessor(md, self.links), "camelcase", 15)
 

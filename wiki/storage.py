@@ -120,6 +120,11 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(temp, path)
 
 
+def is_revision(entry: LogEntry) -> bool:
+    """Whether a log line records a revision (attachment lines share the log but are not)."""
+    return entry.action not in (ATTNEW, ATTDEL)
+
+
 def read_small(path: str | Path) -> bytes:
     """A small file's bytes without a Python file object: `current` and `pageset` are read
     on every page view, and raw os calls cost a fraction of open().read()."""
@@ -407,8 +412,12 @@ class PageStore:
         fsync_directory(revisions)
         fsync_directory(page_dir)
         if created_or_deleted:
-            write_atomically(self.pageset_file, f"{time.time_ns()}-{os.getpid()}\n".encode("ascii"))
+            self.touch_pageset()
         return number
+
+    def touch_pageset(self) -> None:
+        """Say that the set of pages (or of attachments) changed: red/blue links need a re-render."""
+        write_atomically(self.pageset_file, f"{time.time_ns()}-{os.getpid()}\n".encode("ascii"))
 
     def recover_page(self, page_dir: Path, name: str) -> int:
         """Finish or set aside what a killed writer left; return the true latest revision.
@@ -423,7 +432,7 @@ class PageStore:
         while True:
             following = current + 1
             leftover = revisions / _revision_file(following)
-            logged = {e.revision: e for e in read_log(page_dir / "edit-log") if e.revision > current}
+            logged = {e.revision: e for e in read_log(page_dir / "edit-log") if e.revision > current and is_revision(e)}
             if following in logged:
                 if logged[following].action != DELETE and not leftover.exists():
                     break

@@ -22,7 +22,7 @@ from wiki.storage import Author, PageRevision, PageStore
 from wiki.theme import Theme
 
 if TYPE_CHECKING:
-    from wiki.markup import Renderer
+    from wiki.markup import LinkContext, Renderer
     from wiki.search import SearchIndex
 
 HTML = "text/html; charset=utf-8"
@@ -42,6 +42,12 @@ class WikiRequest(Request):
 
     def edit_url(self, name: str) -> str:
         return self.url_for("edit_page", name=name)
+
+    def attachment_url(self, name: str, filename: str) -> str:
+        return self.url_for("download_attachment", name=name, file=filename)
+
+    def attachments_url(self, name: str) -> str:
+        return self.url_for("page_attachments", name=name)
 
     @property
     def author(self) -> Author:
@@ -99,23 +105,25 @@ class Wiki:
         return Markup(rendered)
 
     def render_text(self, request: WikiRequest, name: str, text: str) -> str:
+        return self.renderer.render(text, self.link_context(request, name)).html
+
+    def link_context(self, request: WikiRequest, name: str) -> LinkContext:
+        from wiki.attachments import AttachmentStore
         from wiki.markup import LinkContext
 
-        context = LinkContext(name, self.store.exists, request.page_url, request.edit_url)
-        return self.renderer.render(text, context).html
+        return LinkContext(name, self.store.exists, request.page_url, request.edit_url, request.attachment_url,
+                           request.attachments_url, AttachmentStore(self.store).exists)
 
     def after_change(self, request: WikiRequest, *changed: str) -> None:
         """Bring what is derived from the store up to date after pages changed: their rendered
         HTML (so the next view is a cache hit), the link table and the search index."""
-        from wiki.markup import LinkContext
-
         for name in changed:
             try:
                 page = self.store.read(name)
             except PageNotFound:
                 self.links.record(name, ())
                 continue
-            rendered = self.renderer.render(page.text, LinkContext(name, self.store.exists, request.page_url, request.edit_url))
+            rendered = self.renderer.render(page.text, self.link_context(request, name))
             self.render_cache.put(name, self.render_key(request, page), rendered.html)
             self.links.record(name, rendered.links)
         self.search_index.catch_up()

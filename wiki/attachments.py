@@ -1,0 +1,140 @@
+"""Files attached to pages: `pages/<page>/attachments/<file>`, each change in the edit-log.
+
+An upload under an existing name, and a delete, move the previous file into
+`attachments/.versions/` (a name no upload can have), so no attached file is
+ever lost. Knows nothing of HTTP.
+"""
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+import shutil
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO
+
+from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge
+from wiki.storage import ATTDEL, ATTNEW, Author, LogEntry, PageStore, append_line, fsync_directory
+
+VERSIONS = ".versions"
+MAX_NAME_BYTES = 200
+CHUNK = 1024 * 1024
+# Served inline only these; anything else (SVG and HTML above all) is a download.
+INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    size: int
+    modified: float
+
+    @property
+    def time(self) -> datetime:
+        return datetime.fromtimestamp(self.modified, tz=timezone.utc)
+
+
+def sanitize_filename(raw: str) -> str:
+    """A safe file name from what a browser sent: no folders, no control characters, no
+    leading dots or spaces; BadRequest when nothing usable is left."""
+    name = re.split(r"[/\\]", raw)[-1]
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C")
+    name = " ".join(name.split()).lstrip(". ")
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        stem, dot, extension = name.rpartition(".")
+        name = (stem[:-1] + dot + extension) if dot and stem else name[:-1]
+    if not name:
+        raise BadRequest("That file name has nothing usable in it; rename the file and upload it again.")
+    return name
+
+
+def content_type(name: str) -> tuple[str, bool]:
+    """(type to send, whether it may be shown inline)."""
+    guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if guessed in INLINE_TYPES:
+        return (guessed + "; charset=utf-8" if guessed == "text/plain" else guessed), True
+    return "application/octet-stream", False
+
+
+class AttachmentStore:
+    def __init__(self, store: PageStore) -> None:
+        self.store = store
+
+    def folder(self, page: str) -> Path:
+        return self.store.page_dir(page) / "attachments"
+
+    def list(self, page: str) -> list[Attachment]:
+        try:
+            entries = [e for e in os.scandir(self.folder(page)) if e.is_file() and not e.name.startswith(".")]
+        except FileNotFoundError:
+            return []
+        return sorted((Attachment(e.name, e.stat().st_size, e.stat().st_mtime) for e in entries),
+                      key=lambda a: a.name.casefold())
+
+    def path(self, page: str, filename: str) -> Path:
+        """The file of a current attachment; PageNotFound if there is none by that name."""
+        name = sanitize_filename(filename)
+        path = self.folder(page) / name
+        if name != filename or not path.is_file():
+            raise PageNotFound(page, f"{page!r} has no attachment named {filename!r}.")
+        return path
+
+    def exists(self, page: str, filename: str) -> bool:
+        try:
+            self.path(page, filename)
+        except (PageNotFound, BadRequest):
+            return False
+        return True
+
+    def add(self, page: str, filename: str, data: IO[bytes], *, author: Author, limit: int) -> str:
+        """Store an upload (at most `limit` bytes), keeping any file it replaces as a version."""
+        name = sanitize_filename(filename)
+        if not self.store.exists(page):
+            raise PageNotFound(page, f"Create the page {page!r} before attaching files to it.")
+        with self.store.locked(page):
+            folder = self.folder(page)
+            folder.mkdir(exist_ok=True)
+            temp = folder / f".tmp-{os.getpid()}-{time.time_ns()}"
+            size = 0
+            try:
+                with open(temp, "wb") as handle:
+                    while chunk := data.read(CHUNK):
+                        size += len(chunk)
+                        if size > limit:
+                            raise PayloadTooLarge(f"Attachments are limited to {limit:,} bytes.")
+                        handle.write(chunk)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                self._keep_version(page, name)
+                os.replace(temp, folder / name)
+            finally:
+                temp.unlink(missing_ok=True)
+            fsync_directory(folder)
+            self._log(page, ATTNEW, name, author)
+        return name
+
+    def delete(self, page: str, filename: str, *, author: Author) -> None:
+        """Remove an attachment from the page (its bytes stay among the versions)."""
+        with self.store.locked(page):
+            self.path(page, filename)
+            self._keep_version(page, filename)
+            self._log(page, ATTDEL, filename, author)
+
+    def _keep_version(self, page: str, name: str) -> None:
+        current = self.folder(page) / name
+        if current.exists():
+            versions = self.folder(page) / VERSIONS
+            versions.mkdir(exist_ok=True)
+            shutil.move(current, versions / f"{name}.{time.time_ns() // 1000}")
+
+    def _log(self, page: str, action: str, name: str, author: Author) -> None:
+        revision = self.store.current_revision(page)
+        entry = LogEntry(time.time_ns() // 1000, revision, action, page, author.address, author.host, author.user_id, name)
+        append_line(self.store.page_dir(page) / "edit-log", entry.to_line())
+        append_line(self.store.global_log, entry.to_line())
+        self.store.touch_pageset()  # pages showing this attachment (or a link to it) change

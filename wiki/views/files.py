@@ -1,0 +1,61 @@
+"""Attachments of a page: list, upload, download, delete."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.utils import send_file
+from werkzeug.wrappers import Response
+
+from wiki import auth
+from wiki.attachments import AttachmentStore, content_type
+from wiki.errors import BadRequest, PayloadTooLarge, PermissionDenied
+from wiki.views.base import Wiki, WikiRequest, page_name, redirect, themed
+
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields, beside the file itself
+
+
+def page_attachments(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """GET: the files with size and time, and an upload form. POST: upload, or delete one."""
+    name = page_name(name)
+    files = AttachmentStore(wiki.store)
+    if request.method == "POST":
+        wiki.require_writable()
+        limit = wiki.config.max_attachment_bytes
+        if request.content_length is not None and request.content_length > limit + FORM_OVERHEAD:
+            raise PayloadTooLarge(f"Attachments are limited to {limit:,} bytes.")
+        if request.mimetype != "multipart/form-data":
+            raise UnsupportedMediaType("Uploads must be sent as multipart/form-data.")
+        request.max_content_length = limit + FORM_OVERHEAD
+        form = request.form
+        if not auth.csrf_valid(wiki.secret, request.cookies.get(auth.CSRF_COOKIE), form.get(auth.CSRF_FIELD)):
+            raise PermissionDenied("The form's security token is missing or does not match (CSRF check). Reload and retry.")
+        if form.get("action") == "delete":
+            files.delete(name, form.get("file", ""), author=request.author)
+        else:
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                raise BadRequest("Choose a file to upload.")
+            files.add(name, upload.filename, upload.stream, author=request.author, limit=limit)
+        wiki.after_change(request, name)
+        return redirect(request, request.url_for("page_attachments", name=name))
+    wiki.store.read(name)
+    response = themed(wiki, request, "page_attachments.mako", title=f"Attachments of {name}", page=name,
+                      files=files.list(name), limit=wiki.config.max_attachment_bytes)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def download_attachment(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """The file: shown in the browser only for images, PDF and plain text; else a download."""
+    name = page_name(name)
+    filename = request.args.get("file", "")
+    path = AttachmentStore(wiki.store).path(name, filename)
+    mimetype, inline = content_type(filename)
+    response = send_file(path, request.environ, mimetype=mimetype, conditional=True, max_age=0)
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    # Even a file shown inline gets no scripts, forms or plugins of its own.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
