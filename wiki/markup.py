@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import markdown
 import nh3
@@ -20,6 +20,8 @@ from markdown.util import AtomicString
 from wiki import names
 from wiki.errors import InvalidPageName
 from wiki.links import WIKILINK_PATTERN
+from wiki.macros import TOC_MACRO, MacroProcessor
+from wiki.storage import LogEntry
 
 CAMELCASE = re.compile(r"(?<![\w/.#&=?!-])(!?)((?:[A-Z][a-z0-9]+){2,}(?:/(?:[A-Z][a-z0-9]+){2,})*)\b")
 ATTACHMENT_SCHEME = "attachment:"
@@ -35,6 +37,7 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "sup": {"id"},
     "li": {"id"},
     "span": {"id"},
+    "time": {"datetime"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "ftp", "ftps", "tel", "xmpp", "irc", "ircs", "news"}
 
@@ -43,6 +46,7 @@ URL_SCHEMES = {"http", "https", "mailto", "ftp", "ftps", "tel", "xmpp", "irc", "
 class Rendered:
     html: str
     links: frozenset[str] = field(default_factory=frozenset)
+    volatile: bool = False  # shows more than this revision: recent changes, an included page, today
 
 
 def _no_url(*_: str) -> str:
@@ -64,7 +68,16 @@ class LinkContext:
     attachment_url: Callable[[str, str], str] = _no_url
     attachments_url: Callable[[str], str] = _no_url
     attachment_exists: Callable[[str, str], bool] = _nothing
+    list_pages: Callable[[], list[str]] = list
+    recent: Callable[[int], list[LogEntry]] = lambda count: []
+    read_page: Callable[[str], str | None] = lambda name: None
+    include_stack: list[str] = field(default_factory=list)
     links: set[str] = field(default_factory=set)
+    volatile: bool = False
+
+    def nested(self, page: str) -> LinkContext:
+        """The context for rendering `page` included in this one."""
+        return replace(self, page=page, include_stack=[*self.include_stack, self.page], links=set(), volatile=True)
 
 
 class _WikiLinks:
@@ -201,14 +214,21 @@ class _AttachmentProcessor(Treeprocessor):  # type: ignore[misc]
 
 
 class WikiExtension(Extension):  # type: ignore[misc]
-    def __init__(self, camelcase: bool) -> None:
+    def __init__(self, camelcase: bool, include: Callable[[str, LinkContext], str]) -> None:
         super().__init__()
         self.links = _WikiLinks()
         self.camelcase = camelcase
+        self.include = include
+
+    def _context(self) -> LinkContext:
+        assert self.links.context is not None
+        return self.links.context
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
-        # Above 'link' (160) so [[a]] is never read as a reference link.
+        # Above 'link' (160) so [[a]] is never read as a reference link; macros above 'html' (90).
         md.inlinePatterns.register(_WikiLinkProcessor(WIKILINK_PATTERN, self.links), "wikilink", 175)
+        macros = MacroProcessor(self._context, self.links.page_element, self.include, md.htmlStash.store)
+        md.inlinePatterns.register(macros, "macro", 176)
         md.treeprocessors.register(_AttachmentProcessor(md, self.links), "attachments", 16)
         if self.camelcase:
             md.treeprocessors.register(_CamelCaseProcessor(md, self.links), "camelcase", 15)
@@ -230,7 +250,9 @@ class Renderer:
     """Owns one Markdown instance (expensive to build) and reuses it for every page."""
 
     def __init__(self, camelcase: bool = True) -> None:
-        self.wiki = WikiExtension(camelcase)
+        self.camelcase = camelcase
+        self.wiki = WikiExtension(camelcase, self._include)
+        self._nested: Renderer | None = None
         self.md = markdown.Markdown(
             extensions=["tables", "fenced_code", "codehilite", "toc", "footnotes", "sane_lists", self.wiki],
             extension_configs={
@@ -248,7 +270,13 @@ class Renderer:
     def render(self, text: str, context: LinkContext) -> Rendered:
         self.wiki.links.context = context
         try:
-            html = self.md.reset().convert(text)
+            html = self.md.reset().convert(TOC_MACRO.sub("[TOC]", text))
         finally:
             self.wiki.links.context = None
-        return Rendered(sanitize(html), frozenset(context.links))
+        return Rendered(sanitize(html), frozenset(context.links), context.volatile)
+
+    def _include(self, text: str, context: LinkContext) -> str:
+        """Render an included page: with another Markdown instance, as this one is mid-page."""
+        if self._nested is None:
+            self._nested = Renderer(self.camelcase)
+        return self._nested.render(text, context).html

@@ -29,11 +29,13 @@ NOT_IN_304 = {"content-type", "content-length", "content-encoding", "content-lan
 Headers = list[tuple[str, str]]
 
 
-def page_etag(config: Config, theme_version: str, name: str, revision: int, pageset: str, script_root: str) -> str:
-    """Changes whenever the page's HTML would: revision, linked pages, theme, config, mount point."""
+def page_etag(config: Config, theme_version: str, name: str, revision: int, pageset: str, script_root: str,
+              extra: str = "") -> str:
+    """Changes whenever the page's HTML would: revision, linked pages, theme, config, mount point
+    (and `extra`: the edit-log's size for a page whose macros show more than itself)."""
     parts = [
         APP_VERSION, name, str(revision), pageset, config.theme, theme_version, config.site_name,
-        config.front_page, str(config.camelcase_links), str(config.read_only), script_root,
+        config.front_page, str(config.camelcase_links), str(config.read_only), script_root, extra,
     ]
     return hashlib.sha1("\x00".join(parts).encode("utf-8")).hexdigest()[:20]
 
@@ -65,8 +67,8 @@ class PageCache:
         mount = hashlib.sha1(script_root.encode("utf-8")).hexdigest()[:8]
         return os.path.join(self._directory_path, f"{names.quote_fs(name)}.{mount}")
 
-    def etag(self, name: str, revision: int, script_root: str) -> str:
-        return page_etag(self.config, self.theme.version, name, revision, self.store.pageset_token(), script_root)
+    def etag(self, name: str, revision: int, script_root: str, extra: str = "") -> str:
+        return page_etag(self.config, self.theme.version, name, revision, self.store.pageset_token(), script_root, extra)
 
     def store_response(self, name: str, script_root: str, etag: str, headers: Headers, body: bytes) -> None:
         """Keep a full view's response; written atomically, so readers never see half a file."""

@@ -21,17 +21,23 @@ class RenderCache:
     def _path(self, name: str) -> Path:
         return self.directory / names.quote_fs(name)
 
-    def get(self, name: str, key: str) -> str | None:
+    def get(self, name: str, key: str, log_size: int) -> tuple[str, bool] | None:
+        """(html, volatile) if stored under `key` — and, for a volatile page (one showing recent
+        changes or another page), only while the edit-log is as long as when it was rendered."""
         try:
             data = self._path(name).read_text("utf-8")
         except (FileNotFoundError, UnicodeDecodeError):
             return None
-        stored_key, _, html = data.partition("\n")
-        return html if stored_key == key else None
+        head, _, html = data.partition("\n")
+        stored_key, _, logged = head.partition("\t")
+        if stored_key != key or (logged and logged != str(log_size)):
+            return None
+        return html, bool(logged)
 
-    def put(self, name: str, key: str, html: str) -> None:
+    def put(self, name: str, key: str, html: str, log_size: int | None) -> None:
+        """Store HTML; pass the edit-log's size for a volatile page, None for any other."""
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self._path(name)
         temp = path.with_name(f".tmp-{path.name}.{os.getpid()}")
-        temp.write_text(f"{key}\n{html}", "utf-8")
+        temp.write_text(f"{key}\t{'' if log_size is None else log_size}\n{html}", "utf-8")
         temp.replace(path)

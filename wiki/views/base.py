@@ -22,7 +22,7 @@ from wiki.storage import Author, PageRevision, PageStore
 from wiki.theme import Theme
 
 if TYPE_CHECKING:
-    from wiki.markup import LinkContext, Renderer
+    from wiki.markup import LinkContext, Rendered, Renderer
     from wiki.search import SearchIndex
 
 HTML = "text/html; charset=utf-8"
@@ -94,15 +94,20 @@ class Wiki:
     def render_key(self, request: WikiRequest, page: PageRevision) -> str:
         return f"{RENDERER_VERSION}:{page.revision}:{self.store.pageset_token()}:{self.config.camelcase_links}:{request.script_root}"
 
-    def render_html(self, request: WikiRequest, page: PageRevision) -> Markup:
-        """Sanitised HTML of a revision, from the cache when nothing it depends on changed."""
+    def render_html(self, request: WikiRequest, page: PageRevision) -> tuple[Markup, bool]:
+        """(Sanitised HTML, volatile) of a revision, from the cache when nothing it depends on changed."""
         key = self.render_key(request, page)
-        cached = self.render_cache.get(page.name, key)
+        cached = self.render_cache.get(page.name, key, self.store.log_size())
         if cached is not None:
-            return Markup(cached)
-        rendered = self.render_text(request, page.name, page.text)
-        self.render_cache.put(page.name, key, rendered)
-        return Markup(rendered)
+            return Markup(cached[0]), cached[1]
+        rendered = self._render_and_store(request, page)
+        return Markup(rendered.html), rendered.volatile
+
+    def _render_and_store(self, request: WikiRequest, page: PageRevision) -> Rendered:
+        rendered = self.renderer.render(page.text, self.link_context(request, page.name))
+        log_size = self.store.log_size() if rendered.volatile else None
+        self.render_cache.put(page.name, self.render_key(request, page), rendered.html, log_size)
+        return rendered
 
     def render_text(self, request: WikiRequest, name: str, text: str) -> str:
         return self.renderer.render(text, self.link_context(request, name)).html
@@ -112,7 +117,16 @@ class Wiki:
         from wiki.markup import LinkContext
 
         return LinkContext(name, self.store.exists, request.page_url, request.edit_url, request.attachment_url,
-                           request.attachments_url, AttachmentStore(self.store).exists)
+                           request.attachments_url, AttachmentStore(self.store).exists, self.store.list_pages,
+                           self.store.recent_changes, self._readable_text)
+
+    def _readable_text(self, name: str) -> str | None:
+        """A page's text for <<Include>>: None when it does not exist (or, once there are
+        read permissions, when this reader may not see it)."""
+        try:
+            return self.store.read(name).text
+        except PageNotFound:
+            return None
 
     def after_change(self, request: WikiRequest, *changed: str) -> None:
         """Bring what is derived from the store up to date after pages changed: their rendered
@@ -123,13 +137,11 @@ class Wiki:
             except PageNotFound:
                 self.links.record(name, ())
                 continue
-            rendered = self.renderer.render(page.text, self.link_context(request, name))
-            self.render_cache.put(name, self.render_key(request, page), rendered.html)
-            self.links.record(name, rendered.links)
+            self.links.record(name, self._render_and_store(request, page).links)
         self.search_index.catch_up()
 
-    def page_etag(self, request: WikiRequest, name: str, revision: int) -> str:
-        return self.page_cache.etag(name, revision, request.script_root)
+    def page_etag(self, request: WikiRequest, name: str, revision: int, volatile: bool = False) -> str:
+        return self.page_cache.etag(name, revision, request.script_root, str(self.store.log_size()) if volatile else "")
 
     def require_writable(self) -> None:
         if self.config.read_only:

@@ -47,22 +47,21 @@ def show_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     current = wiki.store.current_revision(name)
     if current == 0:
         return missing_page(wiki, request, name)
-    revision = wanted or current
-    etag = wiki.page_etag(request, name, revision)
+    try:
+        page = wiki.store.read(name, wanted)
+    except PageDeleted as deleted:
+        return missing_page(wiki, request, name, deleted=deleted)
+    content, volatile = wiki.render_html(request, page)
+    etag = wiki.page_etag(request, name, page.revision, volatile)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        try:
-            page = wiki.store.read(name, wanted)
-        except PageDeleted as deleted:
-            return missing_page(wiki, request, name, deleted=deleted)
         response = themed(
             wiki, request, "show_page.mako", title=name, page=name,
             robots="noindex,nofollow" if wanted else "index,follow",
-            revision=page.revision, current=current, entry=_entry_for(wiki, name, page.revision),
-            content=wiki.render_html(request, page),
+            revision=page.revision, current=current, entry=_entry_for(wiki, name, page.revision), content=content,
         )
-        if wanted is None:
+        if wanted is None and not volatile:
             response.page_cache_name = name  # type: ignore[attr-defined]  # app.py stores the finished response
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={wiki.config.page_cache_seconds}, must-revalidate" \
