@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from wiki import pagecache
 from wiki.config import Config
 from wiki.errors import WikiError
-from wiki.views import about, files, history, listing, page, searching
+from wiki.views import about, feeds, files, history, listing, page, searching
 from wiki.views.base import Wiki, WikiRequest, themed
 
 if TYPE_CHECKING:
@@ -67,6 +67,10 @@ URL_MAP = Map(
         Rule("/+orphans", endpoint="orphaned_pages", methods=READ),
         Rule("/+wanted", endpoint="wanted_pages", methods=READ),
         Rule("/+recent", endpoint="recent_changes", methods=READ),
+        Rule("/+feed", endpoint="recent_feed", methods=READ),
+        Rule("/+feed/<page:name>", endpoint="page_feed", methods=READ),
+        Rule("/sitemap.xml", endpoint="sitemap", methods=READ),
+        Rule("/robots.txt", endpoint="robots_txt", methods=READ),
         Rule("/+index", endpoint="page_index", methods=READ),
         Rule("/+search", endpoint="search", methods=READ),
         Rule("/+static/<version>/<path:filename>", endpoint="static_file", methods=READ),
@@ -108,6 +112,10 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "orphaned_pages": listing.orphaned_pages,
     "wanted_pages": listing.wanted_pages,
     "recent_changes": listing.recent_changes,
+    "recent_feed": feeds.recent_feed,
+    "page_feed": feeds.page_feed,
+    "sitemap": feeds.sitemap,
+    "robots_txt": feeds.robots_txt,
     "page_index": listing.page_index,
     "search": searching.search,
     "static_file": static_file,

@@ -234,11 +234,9 @@ class PageStore:
                 found.append(name)
         return sorted(found, key=lambda n: (n.casefold(), n))
 
-    def recent_changes(self, limit: int) -> list[LogEntry]:
-        """The newest `limit` global edit-log entries, newest first, read from the end.
-
-        Cost grows with `limit`, not with the length of the log.
-        """
+    def recent_changes(self, limit: int, since_us: int = 0) -> list[LogEntry]:
+        """The newest `limit` global edit-log entries (none older than `since_us`), newest
+        first, read from the end: cost grows with what is shown, not with the log's length."""
         entries: list[LogEntry] = []
         try:
             handle = open(self.global_log, "rb")
@@ -259,9 +257,12 @@ class PageStore:
                     if not raw.strip():
                         continue
                     try:
-                        entries.append(LogEntry.parse(raw.decode("utf-8")))
+                        entry = LogEntry.parse(raw.decode("utf-8"))
                     except (ValueError, UnicodeDecodeError):
                         continue
+                    if entry.time_us < since_us:
+                        return entries
+                    entries.append(entry)
                     if len(entries) >= limit:
                         break
         return entries

@@ -1,6 +1,8 @@
 """Views over many pages: recent changes and the page index."""
 from __future__ import annotations
 
+import time
+
 from werkzeug.wrappers import Response
 
 from wiki.views.base import Wiki, WikiRequest, int_arg, themed
@@ -8,11 +10,20 @@ from wiki.views.base import Wiki, WikiRequest, int_arg, themed
 RECENT_DEFAULT, RECENT_MAX = 100, 1000
 
 
-def recent_changes(wiki: Wiki, request: WikiRequest) -> Response:
-    """The newest changes from the global edit-log, newest first."""
+def recent_window(request: WikiRequest) -> tuple[int, int | None, int]:
+    """(count, days, since in µs) from ?count= and ?days= (0 days: no limit)."""
     limit = min(int_arg(request, "count", RECENT_DEFAULT) or RECENT_DEFAULT, RECENT_MAX)
-    entries = wiki.store.recent_changes(limit)
-    response = themed(wiki, request, "recent_changes.mako", title="Recent changes", entries=entries, limit=limit)
+    days = int_arg(request, "days")
+    since = int((time.time() - days * 86400) * 1_000_000) if days else 0
+    return limit, days, since
+
+
+def recent_changes(wiki: Wiki, request: WikiRequest) -> Response:
+    """The newest changes from the global edit-log, newest first, grouped by day."""
+    limit, days, since = recent_window(request)
+    entries = wiki.store.recent_changes(limit, since)
+    response = themed(wiki, request, "recent_changes.mako", title="Recent changes", entries=entries, limit=limit,
+                      days=days)
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -9,6 +9,10 @@
 <link rel="icon" href="${static('favicon.svg')}" type="image/svg+xml">
 <link rel="stylesheet" href="${static('wiki.css')}">
 <link rel="stylesheet" href="${static('pygments.css')}">
+<link rel="alternate" type="application/atom+xml" title="${site_name}: recent changes" href="${url('recent_feed')}">
+% if page:
+<link rel="alternate" type="application/atom+xml" title="${site_name}: changes to ${page}" href="${url('page_feed', name=page)}">
+% endif
 </head>
 <body>
 <a class="skip-link" href="#content">Skip to content</a>

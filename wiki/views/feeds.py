@@ -1,0 +1,94 @@
+"""For machines: Atom feeds of changes (the wiki's and each page's), sitemap.xml, robots.txt."""
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as etree
+from datetime import datetime, timezone
+
+from werkzeug.wrappers import Response
+
+from wiki.errors import PageNotFound
+from wiki.storage import LogEntry, is_revision
+from wiki.views.base import Wiki, WikiRequest, page_name
+from wiki.views.listing import recent_window
+
+ATOM = "http://www.w3.org/2005/Atom"
+LABELS = {"SAVE": "edited", "SAVENEW": "created", "SAVE/REVERT": "reverted", "SAVE/RENAME": "renamed",
+          "DELETE": "deleted", "ATTNEW": "attachment added", "ATTDEL": "attachment deleted"}
+
+
+def _absolute(request: WikiRequest, endpoint: str, **values: object) -> str:
+    return request.host_url.rstrip("/") + request.url_for(endpoint, **values)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _feed(request: WikiRequest, title: str, self_url: str, alternate: str, entries: list[LogEntry]) -> Response:
+    """An Atom 1.0 document: every entry links to the change's diff (or the file, for attachments)."""
+    etree.register_namespace("", ATOM)
+    feed = etree.Element(f"{{{ATOM}}}feed")
+    etree.SubElement(feed, f"{{{ATOM}}}title").text = title
+    etree.SubElement(feed, f"{{{ATOM}}}id").text = self_url
+    etree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+    etree.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=alternate)
+    newest = entries[0].time if entries else datetime.now(timezone.utc)
+    etree.SubElement(feed, f"{{{ATOM}}}updated").text = _stamp(newest)
+    author = etree.SubElement(feed, f"{{{ATOM}}}author")
+    etree.SubElement(author, f"{{{ATOM}}}name").text = "flatwiki"
+    for entry in entries:
+        if is_revision(entry):
+            link = _absolute(request, "diff_page", name=entry.name, **{"from": max(entry.revision - 1, 0), "to": entry.revision})
+        else:
+            link = _absolute(request, "page_attachments", name=entry.name)
+        item = etree.SubElement(feed, f"{{{ATOM}}}entry")
+        label = LABELS.get(entry.action, entry.action.lower())
+        subject = f" {entry.extra}" if not is_revision(entry) else f" (revision {entry.revision})"
+        etree.SubElement(item, f"{{{ATOM}}}title").text = f"{entry.name}: {label}{subject}"
+        etree.SubElement(item, f"{{{ATOM}}}id").text = f"{link}#{entry.time_us}"
+        etree.SubElement(item, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=link)
+        etree.SubElement(item, f"{{{ATOM}}}updated").text = _stamp(entry.time)
+        who = etree.SubElement(item, f"{{{ATOM}}}author")
+        etree.SubElement(who, f"{{{ATOM}}}name").text = entry.user_id or entry.address or "unknown"
+        etree.SubElement(item, f"{{{ATOM}}}summary").text = entry.comment or label
+    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + etree.tostring(feed, encoding="utf-8", xml_declaration=False)
+    response = Response(body, content_type="application/atom+xml; charset=utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def recent_feed(wiki: Wiki, request: WikiRequest) -> Response:
+    """The wiki's recent changes as Atom (?count= and ?days= as on the page)."""
+    limit, _, since = recent_window(request)
+    return _feed(request, f"{wiki.config.site_name}: recent changes", _absolute(request, "recent_feed"),
+                 _absolute(request, "recent_changes"), wiki.store.recent_changes(min(limit, 100), since))
+
+
+def page_feed(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """One page's changes as Atom."""
+    name = page_name(name)
+    entries = wiki.store.history(name)
+    if not entries:
+        raise PageNotFound(name)
+    return _feed(request, f"{wiki.config.site_name}: {name}", _absolute(request, "page_feed", name=name),
+                 _absolute(request, "show_page", name=name), entries[:50])
+
+
+def sitemap(wiki: Wiki, request: WikiRequest) -> Response:
+    """Every page for search engines, with its last modification (the time of its `current`)."""
+    urlset = etree.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
+    for name in wiki.store.list_pages():
+        url = etree.SubElement(urlset, "url")
+        etree.SubElement(url, "loc").text = _absolute(request, "show_page", name=name)
+        modified = os.stat(wiki.store.page_dir(name) / "current").st_mtime
+        etree.SubElement(url, "lastmod").text = datetime.fromtimestamp(modified, timezone.utc).strftime("%Y-%m-%d")
+    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + etree.tostring(urlset, encoding="utf-8")
+    return Response(body, content_type="application/xml; charset=utf-8")
+
+
+def robots_txt(wiki: Wiki, request: WikiRequest) -> Response:
+    """Crawl the pages, not the actions (edit, history, diff, search: all under /+)."""
+    prefix = request.script_root
+    text = f"User-agent: *\nDisallow: {prefix}/+\nSitemap: {_absolute(request, 'sitemap')}\n"
+    return Response(text, content_type="text/plain; charset=utf-8")
