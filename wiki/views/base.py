@@ -140,8 +140,11 @@ class Wiki:
             self.links.record(name, self._render_and_store(request, page).links)
         self.search_index.catch_up()
 
-    def page_etag(self, request: WikiRequest, name: str, revision: int, volatile: bool = False) -> str:
-        return self.page_cache.etag(name, revision, request.script_root, str(self.store.log_size()) if volatile else "")
+    def page_etag(self, request: WikiRequest, name: str, revision: int, volatile: bool = False, note: str = "") -> str:
+        """The page view's ETag; a volatile page's also follows the edit-log, and a `note`
+        (such as "redirected from") makes a view of its own."""
+        extra = (str(self.store.log_size()) if volatile else "") + (f"|{note}" if note else "")
+        return self.page_cache.etag(name, revision, request.script_root, extra)
 
     def require_writable(self) -> None:
         if self.config.read_only:

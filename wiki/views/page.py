@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from wiki import auth
 from wiki.drafts import Draft, age
-from wiki.errors import BadRequest, EditConflict, PageDeleted, PageNotFound, PayloadTooLarge
+from wiki.errors import BadRequest, EditConflict, InvalidPageName, PageDeleted, PageNotFound, PayloadTooLarge
 from wiki.links import rewrite_links
 from wiki.merging import merge
 from wiki.storage import REVERT, LogEntry
@@ -16,6 +17,8 @@ from wiki.views.base import Wiki, WikiRequest, form_fields, int_arg, page_name, 
 from wiki.views.history import diff_rows
 
 MAX_COMMENT = 500
+TEMPLATE_SUFFIX = "Template"  # pages named so are offered as the start of a new page
+REDIRECT = re.compile(r"\A#redirect[ \t]+(.+?)[ \t]*$", re.I | re.M)
 
 
 def _canonical_redirect(request: WikiRequest, endpoint: str, raw: str, name: str) -> Response | None:
@@ -51,8 +54,17 @@ def show_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
         page = wiki.store.read(name, wanted)
     except PageDeleted as deleted:
         return missing_page(wiki, request, name, deleted=deleted)
+    target = REDIRECT.match(page.text)
+    if target and wanted is None and request.args.get("redirect") != "no":
+        try:
+            destination = page_name(target.group(1))
+        except InvalidPageName:
+            destination = name
+        if destination != name:
+            return redirect(request, request.url_for("show_page", name=destination, redirected_from=name), 302)
+    redirected_from = request.args.get("redirected_from", "")
     content, volatile = wiki.render_html(request, page)
-    etag = wiki.page_etag(request, name, page.revision, volatile)
+    etag = wiki.page_etag(request, name, page.revision, volatile, redirected_from)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
@@ -60,8 +72,9 @@ def show_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
             wiki, request, "show_page.mako", title=name, page=name,
             robots="noindex,nofollow" if wanted else "index,follow",
             revision=page.revision, current=current, entry=_entry_for(wiki, name, page.revision), content=content,
+            redirected_from=redirected_from,
         )
-        if wanted is None and not volatile:
+        if not request.args and not volatile:
             response.page_cache_name = name  # type: ignore[attr-defined]  # app.py stores the finished response
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={wiki.config.page_cache_seconds}, must-revalidate" \
@@ -92,13 +105,14 @@ def _editor(
     wiki: Wiki, request: WikiRequest, name: str, *, text: str, base_revision: int, comment: str = "",
     status: int = 200, preview: Markup | None = None, conflict: EditConflict | None = None,
     their_changes: list[dict[str, str]] | None = None, your_changes: list[dict[str, str]] | None = None,
-    conflicts: int = 0, draft: Draft | None = None,
+    conflicts: int = 0, draft: Draft | None = None, templates: list[str] | None = None,
 ) -> Response:
     response = themed(
         wiki, request, "edit_page.mako", status, title=f"Edit {name}", page=name,
         text=text, base_revision=base_revision, comment=comment, preview=preview,
         conflict=conflict, their_changes=their_changes or [], your_changes=your_changes or [], conflicts=conflicts,
         is_new=not wiki.store.exists(name), draft=draft, draft_age=age(draft) if draft else "",
+        templates=templates or [],
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -121,7 +135,13 @@ def edit_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
             draft = None
         if draft is not None and request.args.get("draft") == "restore":
             return _editor(wiki, request, name, text=draft.text, base_revision=draft.base_revision)
-        return _editor(wiki, request, name, text=text, base_revision=current, draft=draft)
+        templates: list[str] = []
+        if not wiki.store.exists(name):
+            templates = [p for p in wiki.store.list_pages() if p.endswith(TEMPLATE_SUFFIX)]
+            chosen = request.args.get("template", "")
+            if chosen in templates:
+                text = wiki.store.read(chosen).text
+        return _editor(wiki, request, name, text=text, base_revision=current, draft=draft, templates=templates)
     form = form_fields(wiki, request)
     text = form.get("text", "").replace("\r\n", "\n")
     comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT]
@@ -278,3 +298,12 @@ def _update_links(wiki: Wiki, request: WikiRequest, old: str, new: str) -> list[
             continue  # someone is saving it right now; its link still says where the page went
         updated.append(source)
     return updated
+
+
+def print_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+    """The page alone, without the wiki around it, for paper or a PDF."""
+    name = page_name(name)
+    page = wiki.store.read(name, int_arg(request, "rev"))
+    content, _ = wiki.render_html(request, page)
+    return themed(wiki, request, "print_page.mako", title=name, page=name, revision=page.revision, content=content,
+                  entry=_entry_for(wiki, name, page.revision), address=request.host_url.rstrip("/") + request.page_url(name))

@@ -21,6 +21,13 @@ ${draft.base_revision}). <a href="${url('edit_page', name=page, draft='restore')
   <div class="page-content">${preview}</div>
 </section>
 % endif
+% if is_new and templates:
+<nav class="templates" aria-label="Templates">Start from a template:
+% for template in templates:
+  <a href="${url('edit_page', name=page, template=template)}" rel="nofollow">${template}</a>${'' if loop.last else ','}
+% endfor
+</nav>
+% endif
 <form class="editor" method="post" action="${url('edit_page', name=page)}">
   ${csrf_field()}
   <input type="hidden" name="base_revision" value="${base_revision}">

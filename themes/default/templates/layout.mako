@@ -40,6 +40,7 @@
   <a href="${url('page_history', name=page)}" rel="nofollow">History</a>
   <a href="${url('raw_page', name=page)}" rel="nofollow">Raw</a>
   <a href="${url('page_attachments', name=page)}" rel="nofollow">Attachments</a>
+  <a href="${url('print_page', name=page)}" rel="nofollow">Print</a>
   <a href="${url('page_info', name=page)}" rel="nofollow">Info</a>
   <a href="${url('page_backlinks', name=page)}" rel="nofollow">Links here</a>
   % if not read_only:

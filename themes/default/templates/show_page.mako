@@ -1,5 +1,8 @@
 <%inherit file="layout.mako"/>
 <h1 class="page-title">${parent.crumbs(page) | n}</h1>
+% if redirected_from:
+<p class="redirected">(Redirected from <a href="${url('show_page', name=redirected_from, redirect='no')}">${redirected_from}</a>)</p>
+% endif
 % if revision != current:
 <p class="notice" role="status">This is revision ${revision}, an old version of this page.
   <a href="${url('show_page', name=page)}">Show the current version</a>
