@@ -106,3 +106,25 @@ def test_memory_stays_within_its_limit(seeded_config: Config, monkeypatch: pytes
     cache = app.wiki.page_cache  # type: ignore[attr-defined]
     assert cache.memory_bytes <= 20_000 or len(cache.memory) == 1
     assert cache.memory_bytes == sum(len(entry[2]) for entry in cache.memory.values())
+
+
+def test_lists_are_answered_from_the_store_and_follow_every_change(seeded_config: Config) -> None:
+    client = fresh_client(seeded_config)
+    for url in ("/+recent", "/+index", "/+backlinks/HelpOnEditing", "/+recent?count=50"):
+        client.get(url)
+    mark_stored_body(seeded_config)
+    reader = fresh_client(seeded_config)
+    for url in ("/+recent", "/+index", "/+backlinks/HelpOnEditing", "/+recent?count=50"):
+        assert MARKER in reader.get(url).data, url  # served from the store
+    client.save("Zebra Page", "links to [[HelpOnEditing]]")
+    recent = reader.get("/+recent").get_data(as_text=True)
+    assert "Zebra Page" in recent and MARKER.decode() not in recent
+    assert "Zebra Page" in reader.get("/+index").get_data(as_text=True)
+    assert 'href="/Zebra%20Page"' in reader.get("/+backlinks/HelpOnEditing").get_data(as_text=True)
+
+
+def test_cached_lists_are_identical_to_the_full_apps(seeded_config: Config) -> None:
+    for url in ("/+recent", "/+index", "/+backlinks/HelpOnEditing"):
+        full = fresh_client(seeded_config).get(url)
+        cached = fresh_client(seeded_config).get(url)
+        assert cached.headers.to_wsgi_list() == full.headers.to_wsgi_list() and cached.data == full.data

@@ -149,7 +149,8 @@ class WikiApp:
         return response
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        cached = pagecache.serve(self.wiki.page_cache, environ, start_response)
+        # The slot's key is taken before the full app runs, so whatever it renders is at least as new.
+        cached, slot = pagecache.serve(self.wiki.page_cache, environ, start_response)
         if cached is not None:
             return cached
         request = WikiRequest(environ)
@@ -165,10 +166,9 @@ class WikiApp:
             request.close()  # uploads are spooled to temporary files
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
-        name = getattr(response, "page_cache_name", None)
-        if name is not None and response.status_code == 200:
+        if slot is not None and getattr(response, "cacheable", False) and response.status_code == 200:
             headers = response.get_wsgi_headers(environ).to_wsgi_list()
-            self.wiki.page_cache.store_response(name, request.script_root, response.get_etag()[0] or "", headers, response.get_data())
+            self.wiki.page_cache.store_response(slot, headers, response.get_data())
         return response(environ, start_response)
 
     def internal_error(self, request: WikiRequest) -> Response:

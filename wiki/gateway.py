@@ -38,7 +38,7 @@ def serve_cgi_from_cache(config: Config) -> bool:
     from wiki.storage import PageStore
     from wiki.theme import Theme
 
-    found = PageCache(config, PageStore(config.data_dir), Theme.for_config(config)).respond(_cgi_environ())
+    found, _ = PageCache(config, PageStore(config.data_dir), Theme.for_config(config)).respond(_cgi_environ())
     if found is None:
         return False
     status, headers, body = found

@@ -249,12 +249,17 @@ def sanitize(html: str) -> str:
 class Renderer:
     """Owns one Markdown instance (expensive to build) and reuses it for every page."""
 
-    def __init__(self, camelcase: bool = True) -> None:
+    def __init__(self, camelcase: bool = True, lean: bool = False) -> None:
+        """`lean`: only what decides links (no highlighting, tables, footnotes): for the link table."""
         self.camelcase = camelcase
+        self.lean = lean
         self.wiki = WikiExtension(camelcase, self._include)
         self._nested: Renderer | None = None
+        self._lean: Renderer | None = None
+        extensions = ["fenced_code", self.wiki] if lean else \
+            ["tables", "fenced_code", "codehilite", "toc", "footnotes", "sane_lists", self.wiki]
         self.md = markdown.Markdown(
-            extensions=["tables", "fenced_code", "codehilite", "toc", "footnotes", "sane_lists", self.wiki],
+            extensions=extensions,
             extension_configs={
                 "codehilite": {"css_class": "highlight", "guess_lang": False},
                 "tables": {"use_align_attribute": True},
@@ -265,7 +270,11 @@ class Renderer:
 
     def links(self, name: str, text: str, exists: Callable[[str], bool]) -> frozenset[str]:
         """The pages a text links to (what the link table records), without any URLs."""
-        return self.render(text, LinkContext(name, exists, lambda _: "", lambda _: "")).links
+        if not self.lean:
+            if self._lean is None:
+                self._lean = Renderer(self.camelcase, lean=True)
+            return self._lean.links(name, text, exists)
+        return self.render(text, LinkContext(name, exists, _no_url, _no_url)).links
 
     def render(self, text: str, context: LinkContext) -> Rendered:
         self.wiki.links.context = context

@@ -1,4 +1,5 @@
-"""Whole responses of plain page views, served before the framework is even imported.
+"""Whole responses of plain page views (and of /+recent, /+index and backlinks pages),
+served before the framework is even imported.
 
 A reader's most common request, GET /SomePage, depends only on the page's
 revision, the set of existing pages (red/blue links), the theme, the config and
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
@@ -27,6 +30,14 @@ MEMORY_LIMIT = 32 * 1024 * 1024  # bytes of responses kept in memory per process
 NOT_IN_304 = {"content-type", "content-length", "content-encoding", "content-language", "content-md5", "content-range"}
 
 Headers = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where one kind of response is kept (a file), and the key it was made under."""
+
+    path: str
+    key: str
 
 
 def page_etag(config: Config, theme_version: str, name: str, revision: int, pageset: str, script_root: str,
@@ -49,6 +60,7 @@ class PageCache:
         self.theme = theme
         self.directory = config.data_dir / "cache" / "pages"
         self._directory_path = str(self.directory)
+        self._links_path = str(config.data_dir / "links" / "in")
         self.memory: dict[str, tuple[str, Headers, bytes]] = {}
         self.memory_bytes = 0
 
@@ -70,65 +82,103 @@ class PageCache:
     def etag(self, name: str, revision: int, script_root: str, extra: str = "") -> str:
         return page_etag(self.config, self.theme.version, name, revision, self.store.pageset_token(), script_root, extra)
 
-    def store_response(self, name: str, script_root: str, etag: str, headers: Headers, body: bytes) -> None:
-        """Keep a full view's response; written atomically, so readers never see half a file."""
-        path = self._path(name, script_root)
-        self._remember(path, (etag, headers, body))
+    def store_response(self, slot: Slot, headers: Headers, body: bytes) -> None:
+        """Keep a full response in its slot; written atomically, so readers never see half a file."""
+        self._remember(slot.path, (slot.key, headers, body))
         self.directory.mkdir(parents=True, exist_ok=True)
-        temp = Path(f"{path}.tmp-{os.getpid()}")
+        temp = Path(f"{slot.path}.tmp-{os.getpid()}")
         head = "".join(f"{key}: {value}\n" for key, value in headers)
-        temp.write_bytes(f"{etag}\n{head}\n".encode("latin-1") + body)
-        temp.replace(path)
+        temp.write_bytes(f"{slot.key}\n{head}\n".encode("latin-1") + body)
+        temp.replace(slot.path)
 
-    def _stored(self, path: str, etag: str) -> tuple[Headers, bytes] | None:
+    def _stored(self, path: str, key: str) -> tuple[Headers, bytes] | None:
         entry = self.memory.get(path)
-        if entry is not None and entry[0] == etag:
+        if entry is not None and entry[0] == key:
             return entry[1], entry[2]
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
         except FileNotFoundError:
             return None
-        stored_etag, _, rest = data.partition(b"\n")
-        if stored_etag.decode("ascii", "replace") != etag:
+        stored_key, _, rest = data.partition(b"\n")
+        if stored_key.decode("ascii", "replace") != key:
             return None
         head, _, body = rest.partition(b"\n\n")
-        headers = [(key, value) for key, _, value in (line.partition(": ") for line in head.decode("latin-1").split("\n"))]
-        self._remember(path, (etag, headers, body))
+        headers = [(k, v) for k, _, v in (line.partition(": ") for line in head.decode("latin-1").split("\n"))]
+        self._remember(path, (key, headers, body))
         return headers, body
 
-    def respond(self, environ: dict[str, object]) -> tuple[str, Headers, bytes] | None:
-        """(status, headers, body) for a plain page view whose response is stored; else None."""
-        method = environ.get("REQUEST_METHOD")
-        if method not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
+    def _list_key(self, what: str, script_root: str) -> str:
+        return page_etag(self.config, self.theme.version, "+" + what, 0, self.store.pageset_token(), script_root)
+
+    def slot(self, environ: dict[str, object]) -> Slot | None:
+        """Where the response to this request is kept and the key it must carry: for a plain
+        page view, /+recent, /+index or a backlinks page. None for anything else."""
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
         try:
             raw = str(environ.get("PATH_INFO", "")).encode("latin-1").decode("utf-8")
         except UnicodeError:
             return None
-        if not raw.startswith("/") or raw.startswith("/+"):
-            return None
-        name = raw[1:]
-        try:
-            if names.normalize(name) != name:
-                return None
-        except InvalidPageName:
-            return None
+        query = str(environ.get("QUERY_STRING", ""))
         script_root = str(environ.get("SCRIPT_NAME", "")).rstrip("/")
+        mount = hashlib.sha1(script_root.encode("utf-8")).hexdigest()[:8]
         try:
+            if raw == "/+recent":  # changes with the edit-log (and, for the day headings, the date)
+                what = f"recent|{self.store.log_size()}|{query}|{time.strftime('%Y-%m-%d', time.gmtime())}"
+                variant = hashlib.sha1(query.encode("latin-1")).hexdigest()[:12]
+                return Slot(os.path.join(self._directory_path, f"+recent.{variant}.{mount}"), self._list_key(what, script_root))
+            if query:
+                return None
+            if raw == "/+index":  # changes with the set of pages
+                return Slot(os.path.join(self._directory_path, f"+index.{mount}"), self._list_key("index", script_root))
+            if raw.startswith("/+backlinks/"):  # changes with that page's list of incoming links
+                name = _page_name(raw[len("/+backlinks/"):])
+                if name is None:
+                    return None
+                try:
+                    stat = os.stat(os.path.join(self._links_path, names.quote_fs(name)))
+                    state = f"{stat.st_mtime_ns}.{stat.st_size}"
+                except FileNotFoundError:
+                    state = "none"
+                return Slot(os.path.join(self._directory_path, f"+backlinks.{names.quote_fs(name)}.{mount}"),
+                            self._list_key(f"backlinks|{name}|{state}", script_root))
+            if not raw.startswith("/") or raw.startswith("/+"):
+                return None
+            name = _page_name(raw[1:])
+            if name is None:
+                return None
             revision = self.store.current_revision(name)
             if revision == 0:
                 return None
-            etag = self.etag(name, revision, script_root)
-            stored = self._stored(self._path(name, script_root), etag)
+            return Slot(self._path(name, script_root), self.etag(name, revision, script_root))
         except (OSError, ValueError):
             return None  # let the full app answer: it reports the problem properly
+
+    def respond(self, environ: dict[str, object]) -> tuple[tuple[str, Headers, bytes] | None, Slot | None]:
+        """((status, headers, body) if a stored response answers this request, else None;
+        the slot where the full app's response may be stored, if any)."""
+        slot = self.slot(environ)
+        if slot is None:
+            return None, None
+        try:
+            stored = self._stored(slot.path, slot.key)
+        except OSError:
+            return None, slot
         if stored is None:
-            return None
+            return None, slot
         headers, body = stored
-        if _matches(str(environ.get("HTTP_IF_NONE_MATCH", "")), etag):
-            return "304 NOT MODIFIED", [(k, v) for k, v in headers if k.lower() not in NOT_IN_304], b""
-        return "200 OK", headers, b"" if method == "HEAD" else body
+        if _matches(str(environ.get("HTTP_IF_NONE_MATCH", "")), slot.key):
+            return ("304 NOT MODIFIED", [(k, v) for k, v in headers if k.lower() not in NOT_IN_304], b""), slot
+        return ("200 OK", headers, b"" if environ.get("REQUEST_METHOD") == "HEAD" else body), slot
+
+
+def _page_name(raw: str) -> str | None:
+    """The name if `raw` is a valid name in its canonical form (else the full app redirects or refuses)."""
+    try:
+        return raw if names.normalize(raw) == raw else None
+    except InvalidPageName:
+        return None
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
@@ -138,11 +188,12 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return etag in candidates or "*" in candidates
 
 
-def serve(cache: PageCache, environ: dict[str, object], start_response: Callable[..., object]) -> Iterable[bytes] | None:
-    """Answer from the cache as a WSGI app would, or return None to let the full app answer."""
-    found = cache.respond(environ)
+def serve(cache: PageCache, environ: dict[str, object],
+          start_response: Callable[..., object]) -> tuple[Iterable[bytes] | None, Slot | None]:
+    """Answer from the cache as a WSGI app would (else None), and the slot for the full app's answer."""
+    found, slot = cache.respond(environ)
     if found is None:
-        return None
+        return None, slot
     status, headers, body = found
     start_response(status, headers)
-    return [body]
+    return [body], slot

@@ -14,6 +14,7 @@ def page_backlinks(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     sources = sorted(wiki.links.incoming(name), key=str.casefold)
     response = themed(wiki, request, "page_backlinks.mako", title=f"Links to {name}", page=name, sources=sources)
     response.headers["Cache-Control"] = "no-cache"
+    response.cacheable = True  # type: ignore[attr-defined]  # pagecache.py keys it on what it shows
     return response
 
 

@@ -25,6 +25,7 @@ def recent_changes(wiki: Wiki, request: WikiRequest) -> Response:
     response = themed(wiki, request, "recent_changes.mako", title="Recent changes", entries=entries, limit=limit,
                       days=days)
     response.headers["Cache-Control"] = "no-cache"
+    response.cacheable = True  # type: ignore[attr-defined]  # pagecache.py keys it on what it shows
     return response
 
 
@@ -33,6 +34,7 @@ def page_index(wiki: Wiki, request: WikiRequest) -> Response:
     pages = wiki.store.list_pages()
     response = themed(wiki, request, "page_index.mako", title="Page index", pages=pages)
     response.headers["Cache-Control"] = "no-cache"
+    response.cacheable = True  # type: ignore[attr-defined]  # pagecache.py keys it on what it shows
     return response
 
 

@@ -75,7 +75,7 @@ def show_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
             redirected_from=redirected_from,
         )
         if not request.args and not volatile:
-            response.page_cache_name = name  # type: ignore[attr-defined]  # app.py stores the finished response
+            response.cacheable = True  # type: ignore[attr-defined]  # app.py keeps the finished response
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={wiki.config.page_cache_seconds}, must-revalidate" \
         if wiki.config.page_cache_seconds else "no-cache"
