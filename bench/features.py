@@ -28,7 +28,8 @@ from view_save import start, stop, wrk  # noqa: E402
 from pages import generate  # noqa: E402
 from wiki.cli import record_links  # noqa: E402
 from wiki.config import load_config  # noqa: E402
-from wiki.storage import Author, LogEntry, PageStore  # noqa: E402
+from wiki.editlog import LogEntry  # noqa: E402
+from wiki.storage import Author, PageStore  # noqa: E402
 
 LOG_ENTRIES = 50_000
 

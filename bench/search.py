@@ -110,7 +110,7 @@ def main() -> int:
     print(f"\n{'':28}" + "".join(f"{size:>22,}" for size in args.sizes))
     print(f"{'full reindex (s)':28}" + "".join(f"{results[s]['reindex']:>22.1f}" for s in args.sizes))
     for kind in ("one word", "two words", "phrase", "prefix"):
-        cells = "".join(f"{'%.1f / %.1f' % results[s]['latencies'][kind]:>22}" for s in args.sizes)  # type: ignore[index]
+        cells = "".join(f"{'{:.1f} / {:.1f}'.format(*results[s]['latencies'][kind]):>22}" for s in args.sizes)  # type: ignore[index]
         print(f"{kind + ' p50/p99 (ms)':28}{cells}")
     print(f"{'save catch-up (ms)':28}" + "".join(f"{results[s]['catch_up']:>22.1f}" for s in args.sizes))
     print(f"{'save to findable (ms)':28}" + "".join(f"{results[s]['findable']:>22.1f}" for s in args.sizes))

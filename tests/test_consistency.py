@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from wiki.cli import main
-from wiki.storage import Author, LogEntry, PageStore, append_line
+from wiki.editlog import LogEntry, append_line
+from wiki.storage import Author, PageStore
 
 
 @pytest.fixture

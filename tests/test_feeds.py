@@ -8,7 +8,8 @@ import feedparser
 
 from tests.conftest import WikiClient
 from tests.test_views import main_part
-from wiki.storage import Author, LogEntry, PageStore, append_line
+from wiki.editlog import LogEntry, append_line
+from wiki.storage import Author, PageStore
 
 
 def test_recent_changes_groups_by_day_and_filters(client: WikiClient, store: PageStore) -> None:

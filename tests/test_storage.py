@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from wiki.cli import main
+from wiki.editlog import LogEntry, read_log
 from wiki.errors import EditConflict, PageDeleted, PageNotFound, RevisionNotFound
-from wiki.storage import Author, LogEntry, PageStore, read_log
+from wiki.storage import Author, PageStore
 
 
 def test_save_writes_moinmoin_layout(store: PageStore, author: Author) -> None:

@@ -17,8 +17,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
+from wiki.editlog import ATTDEL, ATTNEW, LogEntry, append_line
 from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge
-from wiki.storage import ATTDEL, ATTNEW, Author, LogEntry, PageStore, append_line, fsync_directory
+from wiki.storage import Author, PageStore, fsync_directory
 
 VERSIONS = ".versions"
 MAX_NAME_BYTES = 200

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
-from wiki.storage import DELETE, TEMP_PREFIX, LogEntry, PageStore, is_revision, read_log
+from wiki.editlog import DELETE, LogEntry, is_revision, read_log
+from wiki.storage import TEMP_PREFIX, PageStore
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from wiki import names
+from wiki.editlog import LogEntry
 from wiki.errors import InvalidPageName
 from wiki.links import WIKILINK_PATTERN
 from wiki.macros import TOC_MACRO, MacroProcessor
-from wiki.storage import LogEntry
 
 CAMELCASE = re.compile(r"(?<![\w/.#&=?!-])(!?)((?:[A-Z][a-z0-9]+){2,}(?:/(?:[A-Z][a-z0-9]+){2,})*)\b")
 ATTACHMENT_SCHEME = "attachment:"

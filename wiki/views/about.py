@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
+from wiki.editlog import DELETE
 from wiki.errors import PageNotFound
-from wiki.storage import DELETE
 from wiki.views.base import Wiki, WikiRequest, page_name, themed
 
 

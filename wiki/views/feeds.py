@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 from werkzeug.wrappers import Response
 
+from wiki.editlog import LogEntry, is_revision
 from wiki.errors import PageNotFound
-from wiki.storage import LogEntry, is_revision
 from wiki.views.base import Wiki, WikiRequest, page_name
 from wiki.views.listing import recent_window
 

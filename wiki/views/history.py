@@ -5,8 +5,8 @@ import difflib
 
 from werkzeug.wrappers import Response
 
+from wiki.editlog import DELETE
 from wiki.errors import BadRequest, PageNotFound, RevisionNotFound
-from wiki.storage import DELETE
 from wiki.views.base import Wiki, WikiRequest, int_arg, page_name, themed
 
 CONTEXT_LINES = 3

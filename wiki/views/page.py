@@ -9,10 +9,10 @@ from werkzeug.wrappers import Response
 
 from wiki import auth
 from wiki.drafts import Draft, age
+from wiki.editlog import REVERT, LogEntry
 from wiki.errors import BadRequest, EditConflict, InvalidPageName, PageDeleted, PageNotFound, PayloadTooLarge
 from wiki.links import rewrite_links
 from wiki.merging import merge
-from wiki.storage import REVERT, LogEntry
 from wiki.views.base import Wiki, WikiRequest, form_fields, int_arg, page_name, redirect, themed
 from wiki.views.history import diff_rows
 
