@@ -297,3 +297,15 @@ def test_search_box_is_in_every_page_header(client: WikiClient) -> None:
     for url in ("/FrontPage", "/+history/FrontPage", "/+recent", "/Missing"):
         html = client.get(url).get_data(as_text=True)
         assert re.search(r'<form class="search-form" action="/\+search" method="get" role="search">', html)
+
+
+def test_a_deleted_page_is_restored_from_its_history(client: WikiClient, store: PageStore) -> None:
+    fields = client.form("/+delete/SandBox")
+    client.post("/+delete/SandBox", data=fields)
+    history = client.get("/+history/SandBox").get_data(as_text=True)
+    assert "/+revert/SandBox?rev=1" in history and "deleted" in history
+    fields = client.form("/+revert/SandBox?rev=1")
+    assert client.post("/+revert/SandBox", data={**fields, "revision": "1"}).status_code == 303
+    assert client.get("/SandBox").status_code == 200
+    assert store.history("SandBox")[0].action == "SAVE/REVERT" and store.read("SandBox").text == store.read("SandBox", 1).text
+    assert "SandBox" in store.list_pages()
