@@ -9,9 +9,7 @@ reports requests/s and p50 for a plain page view, /+recent, a backlinks page and
 from __future__ import annotations
 
 import argparse
-import http.client
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -23,24 +21,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 
 from servers import fetch, free_port  # noqa: E402
-from view_save import start, stop, wrk  # noqa: E402
+from view_save import measure_saves, start, stop, wrk  # noqa: E402
+from view_save import populate as populate_pages  # noqa: E402
 
-from pages import generate  # noqa: E402
 from wiki.cli import record_links  # noqa: E402
 from wiki.config import load_config  # noqa: E402
 from wiki.editlog import LogEntry  # noqa: E402
-from wiki.storage import Author, PageStore  # noqa: E402
+from wiki.storage import PageStore  # noqa: E402
 
 LOG_ENTRIES = 50_000
 
 
 def populate(data: Path, size: int) -> list[str]:
+    names = populate_pages(data, size)
     store = PageStore(data)
-    store.create()
-    names = []
-    for name, text in generate(size):
-        store.save(name, text, base_revision=0, author=Author(user_id="bench"))
-        names.append(name)
     # Older history: edit-log lines for earlier edits, up to LOG_ENTRIES in all.
     rng = random.Random(size)
     start_us = int((time.time() - 365 * 86400) * 1_000_000)
@@ -50,26 +44,6 @@ def populate(data: Path, size: int) -> list[str]:
     store.global_log.write_text("".join(lines) + original, "utf-8")
     record_links(load_config(environ={}, data_dir=data), names)
     return names
-
-
-def measure_saves(port: int, names: list[str], count: int = 30) -> float:
-    status, headers, body = fetch(f"http://127.0.0.1:{port}/+edit/{names[5]}")
-    cookie = headers["Set-Cookie"].split(";")[0]
-    token = re.search(rb'name="csrf_token" value="(\w+)"', body).group(1).decode()  # type: ignore[union-attr]
-    connection = http.client.HTTPConnection("127.0.0.1", port)
-    samples = []
-    for i in range(count):
-        name = names[10 + i]
-        form = urllib.parse.urlencode({"csrf_token": token, "base_revision": 1, "action": "save", "comment": "bench",
-                                       "text": f"edited {i}, see [[{names[0]}]]"})
-        begin = time.perf_counter()
-        connection.request("POST", f"/+edit/{urllib.parse.quote(name)}", body=form,
-                           headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
-        response = connection.getresponse()
-        response.read()
-        samples.append((time.perf_counter() - begin) * 1000)
-        assert response.status == 303, response.status
-    return statistics.median(samples)
 
 
 def uncached_ms(url: str, count: int = 20) -> float:
@@ -104,7 +78,7 @@ def measure(size: int, seconds: int) -> dict[str, object]:
                 fetch(url)  # warm up caches, compile templates
             results = {label: wrk(url, seconds) for label, url in urls.items()}
             uncached = {label: uncached_ms(url) for label, url in urls.items() if label != "page view"}
-            save = measure_saves(port, names)
+            _, save = measure_saves(port, names, 30)
         finally:
             stop(server)
     return {"results": results, "uncached": uncached, "save": save}

@@ -127,6 +127,13 @@ class PageStore:
             raise RevisionNotFound(name, wanted) from None
         return PageRevision(name, wanted, data.decode("utf-8"))
 
+    def revision_size(self, name: str, revision: int) -> int | None:
+        """Bytes of a revision's text; None for a deletion (or a revision that is not there)."""
+        try:
+            return (self.page_dir(name) / "revisions" / _revision_file(revision)).stat().st_size
+        except FileNotFoundError:
+            return None
+
     def revision_exists(self, name: str, revision: int) -> bool:
         return (self.page_dir(name) / "revisions" / _revision_file(revision)).exists()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from wiki.editlog import DELETE
+from wiki.editlog import DELETE, is_revision
 from wiki.errors import PageNotFound
 from wiki.views.base import Wiki, WikiRequest, page_name, themed
 
@@ -24,16 +24,14 @@ def page_info(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     entries = wiki.store.history(name)
     if not entries:
         raise PageNotFound(name)
-    current = wiki.store.current_revision(name)
-    revision_file = wiki.store.page_dir(name) / "revisions" / f"{current:08d}"
     authors: dict[str, int] = {}
     for entry in entries:
         who = entry.user_id or entry.address or "unknown"
         authors[who] = authors.get(who, 0) + 1
     response = themed(
         wiki, request, "page_info.mako", title=f"Info on {name}", page=name,
-        size=revision_file.stat().st_size if revision_file.exists() else None,
-        revisions=sum(1 for e in entries if e.action not in ("ATTNEW", "ATTDEL")),
+        size=wiki.store.revision_size(name, wiki.store.current_revision(name)),
+        revisions=sum(1 for e in entries if is_revision(e)),
         created=entries[-1], modified=entries[0], deleted=entries[0].action == DELETE,
         authors=sorted(authors.items(), key=lambda item: (-item[1], item[0])),
         incoming=sorted(wiki.links.incoming(name), key=str.casefold),

@@ -34,10 +34,8 @@ def page_history(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     entries = wiki.store.history(name)
     if not entries:
         raise PageNotFound(name)
-    sizes = {}
-    for entry in entries:
-        path = wiki.store.page_dir(name) / "revisions" / f"{entry.revision:08d}"
-        sizes[entry.revision] = path.stat().st_size if entry.action != DELETE and path.exists() else None
+    sizes = {entry.revision: None if entry.action == DELETE else wiki.store.revision_size(name, entry.revision)
+             for entry in entries}
     response = themed(
         wiki, request, "page_history.mako", title=f"History of {name}", page=name,
         entries=entries, sizes=sizes, current=wiki.store.current_revision(name),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -19,6 +20,27 @@ from wiki.views.history import diff_rows
 MAX_COMMENT = 500
 TEMPLATE_SUFFIX = "Template"  # pages named so are offered as the start of a new page
 REDIRECT = re.compile(r"\A#redirect[ \t]+(.+?)[ \t]*$", re.I | re.M)
+
+
+def _base_revision(form: dict[str, str], what: str) -> int:
+    """The revision the form was filled in against (what a later save is checked against)."""
+    base = form.get("base_revision", "")
+    if not base.isdigit() or len(base) > 9:
+        raise BadRequest(f"The {what} form is missing its base revision; reload it and start again.")
+    return int(base)
+
+
+def _comment(form: dict[str, str]) -> str:
+    return " ".join(form.get("comment", "").split())[:MAX_COMMENT]
+
+
+def _confirmation(wiki: Wiki, request: WikiRequest, template: str, title: str, name: str, **context: Any) -> Response:
+    """The GET side of delete, rename: a form about an existing page, never cached."""
+    wiki.store.read(name)
+    response = themed(wiki, request, template, title=title, page=name,
+                      base_revision=wiki.store.current_revision(name), **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _canonical_redirect(request: WikiRequest, endpoint: str, raw: str, name: str) -> Response | None:
@@ -144,11 +166,8 @@ def edit_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
         return _editor(wiki, request, name, text=text, base_revision=current, draft=draft, templates=templates)
     form = form_fields(wiki, request)
     text = form.get("text", "").replace("\r\n", "\n")
-    comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT]
-    base = form.get("base_revision", "")
-    if not base.isdigit() or len(base) > 9:
-        raise BadRequest("The edit form is missing its base revision; reload the editor.")
-    base_revision = int(base)
+    comment = _comment(form)
+    base_revision = _base_revision(form, "edit")
     if len(text.encode("utf-8")) > wiki.config.max_page_bytes:
         raise PayloadTooLarge(f"Pages are limited to {wiki.config.max_page_bytes} bytes; this text is larger.")
     current = wiki.store.current_revision(name)
@@ -215,14 +234,15 @@ def revert_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
         response.headers["Cache-Control"] = "no-store"
         return response
     form = form_fields(wiki, request)
-    revision_text, base_text = form.get("revision", ""), form.get("base_revision", "")
-    if not (revision_text.isdigit() and base_text.isdigit()) or len(revision_text + base_text) > 18:
-        raise BadRequest("The revert form is incomplete; start again from the history.")
+    base_revision = _base_revision(form, "revert")
+    revision_text = form.get("revision", "")
+    if not revision_text.isdigit() or len(revision_text) > 9:
+        raise BadRequest("The revert form does not say which revision to restore; start again from the history.")
     revision = int(revision_text)
     old = wiki.store.read(name, revision)
-    comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT] or f"Reverted to revision {revision}"
+    comment = _comment(form) or f"Reverted to revision {revision}"
     wiki.store.save(
-        name, old.text, base_revision=int(base_text), author=request.author,
+        name, old.text, base_revision=base_revision, author=request.author,
         comment=comment, action=REVERT, extra=str(revision),
     )
     wiki.after_change(request, name)
@@ -234,19 +254,9 @@ def delete_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     name = page_name(name)
     wiki.require_writable()
     if request.method == "GET":
-        wiki.store.read(name)
-        response = themed(
-            wiki, request, "delete_page.mako", title=f"Delete {name}", page=name,
-            base_revision=wiki.store.current_revision(name),
-        )
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _confirmation(wiki, request, "delete_page.mako", f"Delete {name}", name)
     form = form_fields(wiki, request)
-    base_text = form.get("base_revision", "")
-    if not base_text.isdigit() or len(base_text) > 9:
-        raise BadRequest("The delete form is incomplete; start again.")
-    comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT]
-    wiki.store.delete(name, base_revision=int(base_text), author=request.author, comment=comment)
+    wiki.store.delete(name, base_revision=_base_revision(form, "delete"), author=request.author, comment=_comment(form))
     wiki.after_change(request, name)
     return redirect(request, request.url_for("page_history", name=name))
 
@@ -257,22 +267,14 @@ def rename_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     name = page_name(name)
     wiki.require_writable()
     if request.method == "GET":
-        wiki.store.read(name)
-        response = themed(
-            wiki, request, "rename_page.mako", title=f"Rename {name}", page=name,
-            base_revision=wiki.store.current_revision(name), backlinks=sorted(wiki.links.incoming(name), key=str.casefold),
-        )
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _confirmation(wiki, request, "rename_page.mako", f"Rename {name}", name,
+                             backlinks=sorted(wiki.links.incoming(name), key=str.casefold))
     form = form_fields(wiki, request)
-    base_text = form.get("base_revision", "")
-    if not base_text.isdigit() or len(base_text) > 9:
-        raise BadRequest("The rename form is incomplete; start again.")
+    base_revision = _base_revision(form, "rename")
     new = page_name(form.get("new_name", ""))
     if new == name:
         raise BadRequest("The new name is the same as the old one.")
-    comment = " ".join(form.get("comment", "").split())[:MAX_COMMENT]
-    wiki.store.rename(name, new, base_revision=int(base_text), author=request.author, comment=comment)
+    wiki.store.rename(name, new, base_revision=base_revision, author=request.author, comment=_comment(form))
     changed = [name, new]
     if form.get("update_links"):
         changed += _update_links(wiki, request, name, new)
