@@ -2,19 +2,25 @@
 
 Who may import whom (dependencies point down only)::
 
-    cli.py  wsgi.py  cgi-bin/*          entry points: read config, build the app
+    wsgi.py  cgi-bin/*  cli.py  gateway.py      entry points: read config, build the app (or answer
+        |                                      a cached view from pagecache.py alone)
+      app.py                                   URL map, dispatch, errors -> themed pages, response cache
         |
-      app.py                            URL map, dispatch, errors -> themed pages
+      views/ (base, page, history, about,      one function per endpoint; werkzeug lives here and above
+              listing, searching, files, feeds)
         |
-      views.py                          one function per endpoint (werkzeug lives here and above)
+    theme.py  auth.py  drafts.py  merging.py   templates; CSRF tokens; unsaved editor text; merge3
         |
-    theme.py  auth.py                   Mako templates; CSRF tokens
+    markup.py  macros.py  search.py            Markdown -> safe HTML; <<Macros>>; the Whoosh index
         |
-    search.py  markup.py  consistency.py
+    pagecache.py  rendercache.py  links.py     derived data: stored responses, rendered HTML, link table
+    attachments.py  consistency.py             files on pages; `wiki check`
         |
-      storage.py                        the revision store on flat files: the truth
+      storage.py  editlog.py                   the revision store on flat files: the truth
         |
-    config.py  names.py  errors.py      plain values, pure functions, domain errors
+    config.py  names.py  errors.py             plain values, pure functions, domain errors
 
-Nothing is imported here: CGI pays for every import on every request.
+pagecache.py, storage.py and what they import use only the standard library: a CGI
+hit on a cached page never loads werkzeug, Mako, Markdown or Whoosh. Nothing is
+imported here, for the same reason.
 """
