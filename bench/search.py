@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from pages import generate, words  # noqa: E402
+from pages import COMMON, generate, words  # noqa: E402
 from wiki.search import SearchIndex  # noqa: E402
 from wiki.storage import Author, PageStore  # noqa: E402
 
@@ -37,7 +37,7 @@ def adjacent_pair(rng: random.Random, texts: list[str]) -> str:
         tokens = rng.choice(texts).split()
         i = rng.randrange(len(tokens) - 1)
         first, second = tokens[i].lower(), tokens[i + 1].lower()
-        if first.isalpha() and second.isalpha() and len(first) > 3 and len(second) > 3:
+        if first.isalpha() and second.isalpha() and len(first) > 3 and len(second) > 3 and not {first, second} & set(COMMON):
             return f'"{first} {second}"'
 
 
@@ -47,7 +47,7 @@ def queries(kind: str, rng: random.Random, count: int, texts: list[str]) -> list
     def word() -> str:
         while True:
             found = words(rng, 1)[0]
-            if len(found) > 3:
+            if len(found) > 3 and found not in COMMON:
                 return found
 
     make = {
