@@ -42,7 +42,7 @@ def test_importing_wsgi_py_is_cheap_and_configured_from_wiki_config(config_file:
     assert out[1] == "[]"
 
 
-@pytest.mark.parametrize("server", ["waitress-serve", "gunicorn"])
+@pytest.mark.parametrize("server", ["waitress-serve", "gunicorn", "uwsgi"])
 def test_wsgi_py_serves_the_scenario(config_file: Path, server: str) -> None:
     executable = shutil.which(server, path=str(Path(sys.executable).parent))
     assert executable, f"{server} is installed with the test extras"
@@ -50,6 +50,8 @@ def test_wsgi_py_serves_the_scenario(config_file: Path, server: str) -> None:
     command = {
         "waitress-serve": [executable, f"--listen=127.0.0.1:{port}", "wsgi:application"],
         "gunicorn": [executable, "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:application"],
+        "uwsgi": [executable, "--http-socket", f"127.0.0.1:{port}", "--wsgi-file", "wsgi.py", "--callable", "application",
+                  "--master", "--processes", "2", "--die-on-term", "--disable-logging"],
     }[server]
     with running(command, f"http://127.0.0.1:{port}/", env=server_env(config_file), cwd=PROJECT_ROOT):
         run_scenario(Site(server, f"http://127.0.0.1:{port}", ""))
