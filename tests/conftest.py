@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from wsgiref.validate import validator
 
 import pytest
@@ -58,9 +59,10 @@ class WikiClient:
 
     def save(self, name: str, text: str, comment: str = "", **extra: str) -> TestResponse:
         """Edit a page as a browser would: load the editor, submit its form with Save."""
-        fields = self.form(f"/+edit/{name}")
+        url = "/+edit/" + quote(name)
+        fields = self.form(url)
         fields.update(text=text, comment=comment, action="save", **extra)
-        return self.post(f"/+edit/{name}", data=fields)
+        return self.post(url, data=fields)
 
 
 @pytest.fixture

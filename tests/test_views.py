@@ -309,3 +309,19 @@ def test_a_deleted_page_is_restored_from_its_history(client: WikiClient, store: 
     assert client.get("/SandBox").status_code == 200
     assert store.history("SandBox")[0].action == "SAVE/REVERT" and store.read("SandBox").text == store.read("SandBox", 1).text
     assert "SandBox" in store.list_pages()
+
+
+@pytest.mark.parametrize("name", ["What? 100% done", "C# notes", "Q&A: \"quotes\" 'single'", "Emoji 🙂 page", "a+b=c"])
+def test_names_with_url_special_characters_work_everywhere(client: WikiClient, name: str) -> None:
+    from urllib.parse import quote
+
+    saved = client.save(name, "special text")
+    assert saved.status_code == 303 and saved.headers["Location"] == "http://localhost/" + quote(name, safe="/!$&'()*+,:;=@")
+    assert "special text" in client.get("/" + quote(name)).get_data(as_text=True)
+    assert client.get("/+history/" + quote(name)).status_code == 200
+    import html
+
+    index = main_part(client.get("/+index").get_data(as_text=True))
+    hrefs = [html.unescape(href) for href in re.findall(r'href="([^"]+)"', index)]
+    followed = [client.get(href).get_data(as_text=True) for href in hrefs if "special text" in client.get(href).get_data(as_text=True)]
+    assert len(followed) == 1  # the index links to the page, and the link works
