@@ -92,7 +92,3 @@ def resolve_relative(current: str, target: str) -> str:
         return normalize(f"{base}/{target}" if target else base)
     return normalize(target)
 
-
-def title(name: str) -> str:
-    """The last segment of a name: what a page is called on its own."""
-    return name.rpartition("/")[2]
