@@ -274,7 +274,6 @@ class SearchIndex:
         """Run `work` with a searcher on the caught-up index; a missing or broken index is rebuilt once."""
         try:
             self.catch_up()
-            self._open()
             return work(self._searcher())
         except Exception:
             # Deliberately broad: a damaged index raises whatever its reader trips on
