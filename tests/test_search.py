@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import WikiClient
 from wiki.config import PROJECT_ROOT, Config
-from wiki.search import MARK_FILE, SearchIndex
+from wiki.search import MARK_FILE, SCHEMA_FILE, SCHEMA_VERSION, SearchIndex
 from wiki.storage import Author, PageStore
 
 AUTHOR = Author(address="192.0.2.9")
@@ -139,6 +139,16 @@ def test_a_damaged_index_is_rebuilt_and_results_still_come(index: SearchIndex, d
     assert names_found(index, "footnotes") == ["HelpOnEditing"]
 
 
+def test_an_index_of_an_older_schema_is_rebuilt(index: SearchIndex) -> None:
+    index.search("warmup")
+    (index.directory / SCHEMA_FILE).write_text("1\n")  # as an older flatwiki left it
+    before = index.directory.stat().st_ino
+    fresh = SearchIndex(index.directory, index.store)
+    assert [hit.name for hit in fresh.search("footnotes").hits] == ["HelpOnEditing"]
+    assert index.directory.stat().st_ino != before  # a new index was swapped in
+    assert (index.directory / SCHEMA_FILE).read_text().strip() == SCHEMA_VERSION
+
+
 @pytest.mark.parametrize(
     "query, expected",
     [
@@ -148,6 +158,9 @@ def test_a_damaged_index_is_rebuilt_and_results_still_come(index: SearchIndex, d
         ("apple NOT banana", ["Apple"]),
         ('"ripe apple"', ["Apple"]),
         ('"apple ripe"', []),
+        ('"ripe apples"', []),  # a phrase is matched as written, not stemmed
+        ('"a yellow"', ["Banana"]),  # ... stop words included
+        ('"yellow a"', []),
         ("bana*", ["Banana", "Both"]),
         ("title:fruit", ["Fruit Salad"]),
         ("running", ["Apple"]),  # stemming: the text says "runs"
@@ -207,6 +220,21 @@ def test_results_page(client: WikiClient, store: PageStore) -> None:
     assert "Page 1 of 2" in html and "page=2" in html
     page_two = client.get("/+search?q=zebra&fulltext=1&page=2").get_data(as_text=True)
     assert page_two.count('class="result-title"') == 5 and 'start="21"' in page_two
+
+
+@pytest.mark.parametrize(
+    ("query", "marked"),
+    [
+        ("plan*", ["planned", "plane", "plant"]),  # every expansion, in any form of the word
+        ('"plant grew"', ["plant", "grew"]),
+        ("plant OR NOT trip", ["plant"]),  # a word the query excludes is never marked
+        ("planning", ["planned"]),  # stemmed, as the index matched it
+    ],
+)
+def test_snippets_mark_the_words_that_matched(empty_index: SearchIndex, query: str, marked: list[str]) -> None:
+    save(empty_index.store, "Plans", "We planned a trip by plane; the plant grew. The trip was long.")
+    [hit] = empty_index.search(query).hits
+    assert re.findall(r"<mark[^>]*>([^<]+)</mark>", hit.snippet) == marked
 
 
 def test_did_you_mean(client: WikiClient, store: PageStore) -> None:

@@ -1,4 +1,4 @@
-"""The Whoosh full-text index: schema, catch-up from the edit-log, queries, highlights.
+"""The Whoosh full-text index: schema, catch-up from the edit-log, queries, results.
 
 The index is derived from the store. It records the byte offset of the global
 edit-log it has absorbed; whoever searches or saves first indexes the pages
@@ -24,23 +24,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from whoosh import analysis, fields, highlight, index, qparser, query
+from whoosh import analysis, fields, index, qparser, query
 from whoosh.filedb.filestore import FileStorage
 from whoosh.lang import stemmer_for_language
 from whoosh.writing import LockError
 
-from wiki import names
+from wiki import names, ranking
 from wiki.errors import PageNotFound
+from wiki.snippets import SnippetMaker, stem
 from wiki.storage import PageStore, write_atomically
 
 MARK_FILE = "flatwiki-edit-log-offset"
 SEGMENTS_FILE = "flatwiki-segments"
+SCHEMA_FILE = "flatwiki-schema"
+SCHEMA_VERSION = "2"  # raise it whenever make_schema() changes: older indexes are rebuilt
 WRITER_TIMEOUT = 0.2
 PAGE_SIZE = 20
 MAX_QUERY_CHARS = 500
 MAX_SEGMENTS = 8
 MAX_EXPANSIONS = 8
-SNIPPET_CHARS = 240
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 PLAIN_WORD = re.compile(r"\w+")
 
@@ -55,15 +57,33 @@ def make_schema() -> fields.Schema:
         name=fields.ID(unique=True, stored=True),
         key=fields.ID(),
         title=fields.TEXT(analyzer=_title_analyzer(), field_boost=5.0),
-        # chars=True stores each word's offsets, so snippets come from the postings
-        # instead of re-analysing every hit's whole text (~2 ms a hit otherwise).
-        content=fields.TEXT(analyzer=analysis.StemmingAnalyzer(stemfn=stemmer_for_language("en")), stored=True, phrase=True,
-                            chars=True),
-        words=fields.TEXT(analyzer=analysis.StandardAnalyzer(stoplist=None), phrase=False),
+        # Stemmed words for matching and ranking, without positions: scoring a common word
+        # then decodes a quarter of the data per page it is on.
+        content=fields.TEXT(analyzer=analysis.StemmingAnalyzer(stemfn=stemmer_for_language("en")), stored=True,
+                            phrase=False),
+        # The words as written, with positions: "exact phrases" and "did you mean".
+        words=fields.TEXT(analyzer=analysis.StandardAnalyzer(stoplist=None), phrase=True),
         modified=fields.DATETIME(stored=True),
         author=fields.ID(stored=True),
         revision=fields.NUMERIC(stored=True),
     )
+
+
+class ExactPhrasePlugin(qparser.Plugin):  # type: ignore[misc]
+    """Looks a quoted phrase up in the `words` field (as written, with positions) instead of
+    the stemmed `content`, once the parser has spread the phrase over the default fields."""
+
+    def filters(self, parser: Any) -> list[tuple[Callable[[Any, Any], Any], int]]:
+        return [(self._to_words, 111)]  # just after MultifieldPlugin's 110
+
+    def _to_words(self, parser: Any, group: Any) -> Any:
+        for node in group:
+            if isinstance(node, qparser.PhrasePlugin.PhraseNode):
+                if node.fieldname == "content":
+                    node.set_fieldname("words", override=True)
+            elif isinstance(node, qparser.syntax.GroupNode):
+                self._to_words(parser, node)
+        return group
 
 
 class IndexDamaged(Exception):
@@ -95,6 +115,8 @@ class SearchIndex:
         self.store = store
         self._local = threading.local()
         self._parser: Any = None
+        self._lengths = ranking.SegmentLengths()
+        self._weighting = ranking.BM25F(self._lengths)
         # Every thread's open searcher, so that close() (or collecting this object) closes them all.
         self._searchers: list[Any] = []
         weakref.finalize(self, _close_all, self._searchers)
@@ -165,6 +187,7 @@ class SearchIndex:
                     progress(count, len(pages))
             writer.commit()
             _record_segments(fresh)
+            write_atomically(fresh / SCHEMA_FILE, f"{SCHEMA_VERSION}\n".encode("ascii"))
             write_atomically(fresh / MARK_FILE, f"{mark}\n".encode("ascii"))
             old = self.directory.with_name(f"{self.directory.name}.old-{os.getpid()}")
             if self.directory.exists():
@@ -181,8 +204,14 @@ class SearchIndex:
         except (FileNotFoundError, ValueError):
             return -1
 
+    def _current_schema(self) -> bool:
+        try:
+            return (self.directory / SCHEMA_FILE).read_text("ascii").strip() == SCHEMA_VERSION
+        except (FileNotFoundError, UnicodeDecodeError):
+            return False
+
     def _open(self) -> Any:
-        if not index.exists_in(str(self.directory)) or self._mark() < 0:
+        if not index.exists_in(str(self.directory)) or self._mark() < 0 or not self._current_schema():
             self.rebuild()
         # No mmap: a searcher stays open between requests, and a mapped file damaged
         # underneath it kills the process with SIGBUS instead of raising an error we repair.
@@ -260,7 +289,8 @@ class SearchIndex:
                 cached.close()
             if cached in self._searchers:
                 self._searchers.remove(cached)
-        fresh = self._open().searcher()
+        fresh = self._open().searcher(weighting=self._weighting)
+        self._lengths.keep_only(reader.segment().segment_id() for reader, _ in fresh.reader().leaf_readers())
         self._searchers.append(fresh)
         self._local.searcher, self._local.identity = fresh, identity
         return fresh
@@ -293,6 +323,7 @@ class SearchIndex:
         if self._parser is None:
             self._parser = qparser.MultifieldParser(["title", "content"], make_schema())
             self._parser.add_plugin(qparser.PlusMinusPlugin())
+            self._parser.add_plugin(ExactPhrasePlugin())
             self._parser.remove_plugin_class(qparser.BoostPlugin)
         parser = self._parser
         try:
@@ -317,16 +348,15 @@ class SearchIndex:
             bounded = parsed.accept(lambda node: _most_frequent_expansions(node, searcher.reader()))
             # optimize=False: the page shows an exact total, which block-skipping would
             # compute in a second pass over every match; one scoring pass is cheaper.
-            found = searcher.search_page(bounded, results.page, pagelen=PAGE_SIZE, terms=True, optimize=False)
-            found.results.fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60, autotrim=True)
-            found.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+            # terms=False: recording every match's terms costs more than finding the
+            # shown pages' words afresh (see snippets.py).
+            found = searcher.search_page(bounded, results.page, pagelen=PAGE_SIZE, terms=False, optimize=False)
             results.total = found.total
             results.pages = math.ceil(found.total / PAGE_SIZE)
-            for hit in found:
-                if not self.store.exists(hit["name"]):
-                    continue  # deleted after the index last caught up
-                snippet = hit.highlights("content", top=2) or _escape(hit["content"][:SNIPPET_CHARS])
-                results.hits.append(Hit(hit["name"], snippet, hit.get("modified"), hit["revision"]))
+            shown = [hit for hit in found if self.store.exists(hit["name"])]  # else deleted since the last catch-up
+            marker = SnippetMaker(_searched_stems(bounded))
+            for hit in shown:
+                results.hits.append(Hit(hit["name"], marker.snippet(hit["content"]), hit.get("modified"), hit["revision"]))
             if not found.total:
                 results.suggestion = self._suggest(searcher, text)
 
@@ -383,12 +413,39 @@ def _most_frequent_expansions(node: Any, reader: Any) -> Any:
     or wildcard to its MAX_EXPANSIONS most frequent terms, so its cost has a bound."""
     if not isinstance(node, query.PatternQuery):
         return node
-    terms = [text for _, text in node.expanded_terms(reader)]
+    field = reader.schema[node.fieldname]
+    terms = [field.from_bytes(text) for _, text in node.expanded_terms(reader)]
     if len(terms) > MAX_EXPANSIONS:
         terms = sorted(terms, key=lambda term: reader.doc_frequency(node.fieldname, term), reverse=True)[:MAX_EXPANSIONS]
     if not terms:
         return query.NullQuery
-    return query.Or([query.Term(node.fieldname, term) for term in terms], boost=node.boost)
+    expansion = query.Or([query.Term(node.fieldname, term) for term in terms], boost=node.boost)
+    expansion.matcher_type = query.Or.ARRAY_MATCHER
+    return expansion
+
+
+def _positive_terms(node: Any) -> Iterator[tuple[str, Any]]:
+    """The (field, term) pairs a matching page may contain: not those under NOT."""
+    if isinstance(node, query.Not):
+        return
+    if isinstance(node, query.AndNot):
+        yield from _positive_terms(node.a)
+    elif node.is_leaf():
+        yield from node.terms(phrases=True)
+    else:
+        for child in node.children():
+            yield from _positive_terms(child)
+
+
+def _searched_stems(parsed: Any) -> set[str]:
+    """The stems of the words a page's text must contain to match (phrases are unstemmed)."""
+    found = set()
+    for fieldname, text in _positive_terms(parsed):
+        if fieldname == "content":
+            found.add(text)
+        elif fieldname == "words":
+            found.add(stem(text))
+    return found
 
 
 def _close_all(searchers: list[Any]) -> None:
@@ -397,8 +454,3 @@ def _close_all(searchers: list[Any]) -> None:
         if not searcher.is_closed:
             searcher.close()
     searchers.clear()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-

@@ -1,0 +1,89 @@
+"""Search result snippets: a shown page's best passages with the searched words marked.
+
+Found by scanning the text of the twenty pages shown, not by looking the words up
+in the index: that costs the same whether the wiki has a hundred pages or a
+hundred thousand, while postings of common words grow with the wiki.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+
+from whoosh import analysis, highlight
+from whoosh.lang import stemmer_for_language
+
+SNIPPET_CHARS = 240
+PASSAGES = 2
+# The content analyzer's tokenizer: "v1.2" and "e.g" are one token to it, so they are here.
+TOKEN_TAIL = r"\w*(?:\.?\w+)*"
+SCAN_LIMIT = highlight.DEFAULT_CHARLIMIT  # don't scan past what the fragmenter would show
+
+stem: Callable[[str], str] = functools.lru_cache(maxsize=50_000)(stemmer_for_language("en"))
+
+
+class SnippetMaker:
+    """Marks the words whose stem is one of the searched terms (the index's own words).
+
+    Only tokens that could have such a stem are stemmed: English stemming rewrites only
+    a word's ending, so a word starts with its stem less the stem's last three letters
+    (and with its first letter: dying -> die; test_snippets.py checks both). Skipping
+    the other tokens makes a snippet several times cheaper.
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.terms = frozenset(terms)
+        self._candidates = [_token_starting(start) for start in _shortest_starts(self.terms)]
+        self._fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60, autotrim=True)
+        self._formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+
+    def matches(self, text: str) -> list[analysis.Token]:
+        """The searched words in `text`, in order, each as a token with its offsets."""
+        found = []
+        for candidates in self._candidates:
+            for match in candidates.finditer(text, 0, SCAN_LIMIT):
+                word = match.group().lower()
+                if word in analysis.STOP_WORDS or len(word) < 2:
+                    continue  # the content analyzer drops these before stemming
+                term = stem(word)
+                if term in self.terms:
+                    found.append(analysis.Token(text=term, startchar=match.start(), endchar=match.end()))
+        if len(self._candidates) > 1:
+            found.sort(key=lambda token: token.startchar)
+        return found
+
+    def snippet(self, text: str) -> str:
+        """HTML: up to two passages around the searched words, or the page's opening words."""
+        fragments = highlight.top_fragments(self._fragmenter.fragment_matches(text, self.matches(text)), PASSAGES,
+                                            highlight.BasicFragmentScorer(), highlight.FIRST)
+        if not fragments:
+            return escape(text[:SNIPPET_CHARS])
+        # Whoosh's formatter escapes the text around the marks.
+        return str(self._formatter.format(fragments))
+
+
+def _shortest_starts(terms: Iterable[str]) -> list[str]:
+    """The starts of the terms' words, leaving out those that begin with another start."""
+    starts: list[str] = []
+    for start in sorted({stem_start(term) for term in terms}, key=len):
+        if not any(start.startswith(shorter) for shorter in starts):
+            starts.append(start)
+    return starts
+
+
+def _token_starting(start: str) -> re.Pattern[str]:
+    """A token that begins with `start`. The literal comes first, so the regex engine can
+    leap to it (an alternation of several, or a lookbehind first, scans ~5x slower); the
+    checks that no word character or word-joining dot comes before it follow it."""
+    width = len(start)
+    return re.compile(f"{re.escape(start)}(?<!\\w[\\s\\S]{{{width}}})(?<!\\w\\.[\\s\\S]{{{width}}}){TOKEN_TAIL}",
+                      re.IGNORECASE)
+
+
+def stem_start(term: str) -> str:
+    """What every word with this stem starts with (lower-cased)."""
+    return term[:max(1, len(term) - 3)]
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
