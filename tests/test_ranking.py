@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
-from whoosh import scoring
+from whoosh import query, scoring
 
 from wiki import ranking
 from wiki.search import SearchIndex
@@ -61,3 +61,41 @@ def test_lengths_load_only_once_a_segment_was_asked_for_as_many_as_it_holds(open
         assert lengths.lengths(reader, "content", "nowhere") is loaded
         lengths.keep_only(["merged-away"])
         assert lengths.lengths(reader, "content", "nowhere") is None
+
+
+def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> None:
+    author = Author(address="192.0.2.9")
+    for i in range(0, 30, 3):  # edits leave deleted documents behind, in a second segment
+        index.store.save(f"Page{i}", "garden filler " * i, base_revision=1, author=author)
+    for twin in ("Twin", "Twain"):  # equal scores: Whoosh lists them in document order
+        index.store.save(twin, "garden word", base_revision=0, author=author)
+    index.search("catch up")
+    opened = whoosh_index.open_dir(str(index.directory))
+    assert len(opened._segments()) > 1 and opened.doc_count_all() > opened.doc_count()  # noqa: SLF001
+    queries = [
+        query.Or([query.Term("content", "garden"), query.Term("title", "page3")]),
+        query.Or([query.Term("content", "filler"), query.Or([query.Term("content", "word"), query.Term("title", "page")],
+                                                             boost=2.0)]),
+        query.Or([query.Term("content", "garden"), query.Term("content", "word")]),
+        query.Term("content", "nowhere"),
+    ]
+    ties = 0
+    with opened.searcher(weighting=ranking.BM25F(ranking.SegmentLengths())) as searcher:
+        for union in queries:
+            whoosh_says = searcher.search(union, limit=None, optimize=False)
+            terms = ranking.union_terms(union)
+            assert terms is not None
+            total, best = ranking.rank_union(searcher, terms, 1000)
+            assert total == len(whoosh_says)
+            assert [(docnum, round(score, 9)) for docnum, score in best] == [(hit.docnum, round(hit.score, 9))
+                                                                             for hit in whoosh_says]
+            ties += len(best) - len({round(score, 9) for _, score in best})
+    assert ties  # equal scores were there to be ordered
+    opened.close()
+
+
+def test_only_plain_unions_take_the_short_way() -> None:
+    assert ranking.union_terms(query.And([query.Term("content", "a"), query.Term("content", "b")])) is None
+    assert ranking.union_terms(query.Or([query.Term("content", "a"), query.Not(query.Term("content", "b"))])) is None
+    assert ranking.union_terms(query.Or([query.Term("content", "a"), query.Phrase("words", ["b", "c"])])) is None
+    assert ranking.union_terms(query.Or([query.Term("content", "a")], boost=3.0)) == [("content", "a", 3.0)]

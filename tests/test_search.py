@@ -220,6 +220,9 @@ def test_results_page(client: WikiClient, store: PageStore) -> None:
     assert "Page 1 of 2" in html and "page=2" in html
     page_two = client.get("/+search?q=zebra&fulltext=1&page=2").get_data(as_text=True)
     assert page_two.count('class="result-title"') == 5 and 'start="21"' in page_two
+    for words in ("zebra", "zebra bold"):  # a plain union and an AND query: ranked two ways, paged alike
+        past_the_end = client.get(f"/+search?q={words}&fulltext=1&page=9").get_data(as_text=True)
+        assert "Page 2 of 2" in past_the_end and past_the_end.count('class="result-title"') == 5
 
 
 @pytest.mark.parametrize(

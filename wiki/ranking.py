@@ -1,19 +1,24 @@
-"""How results are ranked: Whoosh's BM25F, with each index segment's field lengths in memory.
+"""How results are ranked: Whoosh's BM25F, made cheaper per matching page.
 
 BM25F divides by the length of the field in every matching page. Whoosh reads that
 length from the segment file for each match, which was a third of the time of a
 search for a common word. A long-running process keeps the lengths as an array
 instead; segments never change once written (deletions only hide pages), so the
 array stays right for as long as the segment exists.
+
+Most searches are one word or a prefix: terms joined by OR. For those, adding up
+each term's scores page by page costs half of what Whoosh's matcher tree and
+collector do, with the same scores and order (see `rank_union`).
 """
 from __future__ import annotations
 
+import heapq
 from array import array
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from whoosh import scoring
+from whoosh import query, scoring
 
 Key = tuple[str, str]  # (segment id, field name)
 
@@ -64,3 +69,42 @@ class BM25F(scoring.BM25F):  # type: ignore[misc]
             if loaded is not None:
                 scorer.dfl = loaded.__getitem__
         return scorer
+
+
+def union_terms(node: Any, boost: float = 1.0) -> list[tuple[str, Any, float]] | None:
+    """The (field, term, boost) of a query made only of terms joined by OR, else None."""
+    if isinstance(node, query.Term):
+        return [(node.fieldname, node.text, boost * node.boost)]
+    if node is query.NullQuery:
+        return []
+    if type(node) is query.Or and not node.scale and not node.minmatch:
+        terms: list[tuple[str, Any, float]] = []
+        for child in node.subqueries:
+            found = union_terms(child, boost * node.boost)
+            if found is None:
+                return None
+            terms.extend(found)
+        return terms
+    return None
+
+
+def rank_union(searcher: Any, terms: list[tuple[str, Any, float]], count: int) -> tuple[int, list[tuple[int, float]]]:
+    """How many pages match any of the terms, and the best `count` of them: (document number, score).
+
+    Scores and ties are Whoosh's: each term's BM25F score (its postings skip deleted
+    pages) times its boost, summed per page; equal scores in document order.
+    """
+    scores: dict[int, float] = {}
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        for fieldname, text, boost in terms:
+            btext = searcher.schema[fieldname].to_bytes(text)
+            if (fieldname, btext) not in reader:
+                continue
+            postings = subsearcher.postings(fieldname, btext)
+            score, get = postings.score, scores.get
+            while postings.is_active():
+                docnum = offset + postings.id()
+                scores[docnum] = get(docnum, 0.0) + score() * boost
+                postings.next()
+    return len(scores), heapq.nlargest(count, scores.items(), key=lambda item: (item[1], -item[0]))

@@ -346,18 +346,16 @@ class SearchIndex:
         def run(searcher: Any) -> None:
             results.hits.clear()
             bounded = parsed.accept(lambda node: _most_frequent_expansions(node, searcher.reader()))
-            # optimize=False: the page shows an exact total, which block-skipping would
-            # compute in a second pass over every match; one scoring pass is cheaper.
-            # terms=False: recording every match's terms costs more than finding the
-            # shown pages' words afresh (see snippets.py).
-            found = searcher.search_page(bounded, results.page, pagelen=PAGE_SIZE, terms=False, optimize=False)
-            results.total = found.total
-            results.pages = math.ceil(found.total / PAGE_SIZE)
-            shown = [hit for hit in found if self.store.exists(hit["name"])]  # else deleted since the last catch-up
+            results.total, shown = _rank(searcher, bounded, results.page)
+            results.pages = math.ceil(results.total / PAGE_SIZE)
+            results.page = max(1, min(results.page, results.pages))
             marker = SnippetMaker(_searched_stems(bounded))
-            for hit in shown:
-                results.hits.append(Hit(hit["name"], marker.snippet(hit["content"]), hit.get("modified"), hit["revision"]))
-            if not found.total:
+            for docnum in shown:
+                stored = searcher.stored_fields(docnum)
+                if self.store.exists(stored["name"]):  # else deleted since the index last caught up
+                    results.hits.append(Hit(stored["name"], marker.snippet(stored["content"]), stored.get("modified"),
+                                            stored["revision"]))
+            if not results.total:
                 results.suggestion = self._suggest(searcher, text)
 
         self._repaired(run)
@@ -422,6 +420,21 @@ def _most_frequent_expansions(node: Any, reader: Any) -> Any:
     expansion = query.Or([query.Term(node.fieldname, term) for term in terms], boost=node.boost)
     expansion.matcher_type = query.Or.ARRAY_MATCHER
     return expansion
+
+
+def _rank(searcher: Any, parsed: Any, page: int) -> tuple[int, list[int]]:
+    """How many pages match, and the document numbers on results page `page` (or the last one)."""
+    terms = ranking.union_terms(parsed)
+    if terms is not None:  # words or prefixes joined by OR: the cheaper way, same order
+        total, best = ranking.rank_union(searcher, terms, page * PAGE_SIZE)
+        last = max(1, math.ceil(total / PAGE_SIZE))
+        return total, [docnum for docnum, _ in best[(min(page, last) - 1) * PAGE_SIZE:]]
+    # optimize=False: the page shows an exact total, which block-skipping would
+    # compute in a second pass over every match; one scoring pass is cheaper.
+    # terms=False: recording every match's terms costs more than finding the
+    # shown pages' words afresh (see snippets.py).
+    found = searcher.search_page(parsed, page, pagelen=PAGE_SIZE, terms=False, optimize=False)
+    return found.total, [hit.docnum for hit in found]
 
 
 def _positive_terms(node: Any) -> Iterator[tuple[str, Any]]:
