@@ -2,7 +2,9 @@
 
 Reports, per size and in one run: full reindex time; p50/p99 latency of one-word,
 two-word, phrase and prefix queries with highlighted snippets (warm searcher, as a
-long-running server has); and the time from a save returning until the page is found.
+long-running server has), both of `SearchIndex.search` alone and of the whole request
+for the results page through the WSGI app (what the person at the search box waits
+for, less the network); and the time from a save returning until the page is found.
 
     .venv/bin/python bench/search.py [--sizes 1000 10000] [--queries 200]
 """
@@ -14,16 +16,23 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from werkzeug.test import Client  # noqa: E402
+
 from pages import COMMON, generate, words  # noqa: E402
+from wiki.app import create_app  # noqa: E402
+from wiki.config import Config  # noqa: E402
 from wiki.search import SearchIndex  # noqa: E402
 from wiki.storage import Author, PageStore  # noqa: E402
 
 AUTHOR = Author(user_id="bench")
+KINDS = ("one word", "two words", "phrase", "prefix")
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -59,6 +68,16 @@ def queries(kind: str, rng: random.Random, count: int, texts: list[str]) -> list
     return [make() for _ in range(count)]
 
 
+def timed(texts: list[str], search: Callable[[str], object]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds of searching for each text."""
+    samples = []
+    for text in texts:
+        begin = time.perf_counter()
+        search(text)
+        samples.append((time.perf_counter() - begin) * 1000)
+    return statistics.median(samples), percentile(samples, 99)
+
+
 def measure(size: int, count: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         store = PageStore(Path(tmp) / "data")
@@ -72,17 +91,17 @@ def measure(size: int, count: int) -> dict[str, object]:
         index.rebuild()
         reindex = time.perf_counter() - started
         rng = random.Random(size)
-        latencies = {}
-        for kind in ("one word", "two words", "phrase", "prefix"):
-            index.search("warm up")
-            samples = []
-            for text in queries(kind, rng, count, texts):
-                begin = time.perf_counter()
-                results = index.search(text)
-                for hit in results.hits:
-                    assert hit.snippet is not None
-                samples.append((time.perf_counter() - begin) * 1000)
-            latencies[kind] = (statistics.median(samples), percentile(samples, 99))
+        drawn = {kind: queries(kind, rng, count, texts) for kind in KINDS}
+        index.search("warm up")
+        latencies = {kind: timed(drawn[kind], index.search) for kind in KINDS}
+        client = Client(create_app(Config(data_dir=store.root)))
+
+        def request(text: str) -> None:
+            response = client.get(f"/+search?fulltext=1&q={quote(text)}")
+            assert response.status_code == 200 and "result-count" in response.get_data(as_text=True)
+
+        request("warm up")
+        requests = {kind: timed(drawn[kind], request) for kind in KINDS}
         findable = []
         for i in range(20):
             word = f"zyzzyva{size}x{i}"
@@ -93,7 +112,7 @@ def measure(size: int, count: int) -> dict[str, object]:
             saved = time.perf_counter()
             assert [hit.name for hit in index.search(word).hits] == [name]
             findable.append(((saved - begin) * 1000, (time.perf_counter() - begin) * 1000))
-        return {"reindex": reindex, "latencies": latencies,
+        return {"reindex": reindex, "latencies": latencies, "requests": requests,
                 "catch_up": statistics.median(f[0] for f in findable),
                 "findable": statistics.median(f[1] for f in findable)}
 
@@ -109,16 +128,19 @@ def main() -> int:
         results[size] = measure(size, args.queries)
     print(f"\n{'':28}" + "".join(f"{size:>22,}" for size in args.sizes))
     print(f"{'full reindex (s)':28}" + "".join(f"{results[s]['reindex']:>22.1f}" for s in args.sizes))
-    for kind in ("one word", "two words", "phrase", "prefix"):
-        cells = "".join(f"{'{:.1f} / {:.1f}'.format(*results[s]['latencies'][kind]):>22}" for s in args.sizes)  # type: ignore[index]
-        print(f"{kind + ' p50/p99 (ms)':28}{cells}")
+    for label, key in (("SearchIndex.search", "latencies"), ("whole request", "requests")):
+        print(label)
+        for kind in KINDS:
+            cells = "".join(f"{'{:.1f} / {:.1f}'.format(*results[s][key][kind]):>22}" for s in args.sizes)  # type: ignore[index]
+            print(f"{'  ' + kind + ' p50/p99 (ms)':28}{cells}")
     print(f"{'save catch-up (ms)':28}" + "".join(f"{results[s]['catch_up']:>22.1f}" for s in args.sizes))
     print(f"{'save to findable (ms)':28}" + "".join(f"{results[s]['findable']:>22.1f}" for s in args.sizes))
     if len(args.sizes) == 2:
         small, large = args.sizes
-        ratios = [results[large]["latencies"][k][0] / results[small]["latencies"][k][0]  # type: ignore[index]
-                  for k in ("one word", "two words", "phrase", "prefix")]
-        print(f"\np50 at {large:,} / p50 at {small:,}: " + ", ".join(f"{r:.1f}x" for r in ratios) + " (target <= 2x)")
+        print(f"\np50 at {large:,} / p50 at {small:,} (target <= 2x), for {', '.join(KINDS)}:")
+        for label, key in (("SearchIndex.search", "latencies"), ("whole request", "requests")):
+            ratios = [results[large][key][k][0] / results[small][key][k][0] for k in KINDS]  # type: ignore[index]
+            print(f"  {label:20}" + ", ".join(f"{r:.1f}x" for r in ratios))
     return 0
 
 

@@ -139,6 +139,29 @@ def test_a_damaged_index_is_rebuilt_and_results_still_come(index: SearchIndex, d
     assert names_found(index, "footnotes") == ["HelpOnEditing"]
 
 
+HELP_EXAMPLES = {
+    "budget meeting": ["Budget2026"],
+    "budget OR plan": ["Budget2026", "Plans", "Released"],
+    "budget -draft": ["Released"],
+    "budget NOT draft": ["Released"],
+    '"release plan"': ["Plans"],
+    "plan*": ["Plans", "Released"],
+    "title:meeting": ["MeetingNotes"],
+}
+
+
+def test_the_help_page_examples_find_what_it_says(empty_index: SearchIndex) -> None:
+    help_page = (PROJECT_ROOT / "pages" / "Help" / "Searching.md").read_text()
+    rows = [line.split("|")[1] for line in help_page.splitlines() if line.startswith("| `")]
+    assert sorted(query for row in rows for query in re.findall(r"`([^`]+)`", row)) == sorted(HELP_EXAMPLES)
+    save(empty_index.store, "Budget2026", "The budget meeting is on Monday; a draft follows.")
+    save(empty_index.store, "Plans", "The release plan, and notes on planning.")
+    save(empty_index.store, "Released", "Released plans for the budget.")
+    save(empty_index.store, "MeetingNotes", "Notes only.")
+    for query, expected in HELP_EXAMPLES.items():
+        assert sorted(names_found(empty_index, query)) == expected, query
+
+
 def test_an_index_of_an_older_schema_is_rebuilt(index: SearchIndex) -> None:
     index.search("warmup")
     (index.directory / SCHEMA_FILE).write_text("1\n")  # as an older flatwiki left it

@@ -365,7 +365,7 @@ class SearchIndex:
     def _suggest(searcher: Any, text: str) -> str | None:
         corrector = searcher.corrector("words")
         words = PLAIN_WORD.findall(text.lower())
-        suggested = [(corrector.suggest(word, limit=1, maxdist=2) or [word])[0] for word in words]
+        suggested = [(corrector.suggest(word, limit=1, maxdist=2, prefix=1) or [word])[0] for word in words]
         return " ".join(suggested) if suggested != words else None
 
 
