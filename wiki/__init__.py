@@ -12,8 +12,8 @@ Who may import whom (dependencies point down only)::
     theme.py  auth.py  drafts.py  merging.py   templates; CSRF tokens; unsaved editor text; merge3
         |
     markup.py  macros.py  search.py            Markdown -> safe HTML; <<Macros>>; the Whoosh index
-        |                                      the index's ranking.py (BM25F, lengths in memory)
-    ranking.py  snippets.py                    and snippets.py (result passages) sit just below it
+        |
+    searchquery.py  ranking.py  snippets.py    search's parts: query language; BM25F, fast OR; passages
         |
     pagecache.py  rendercache.py  links.py     derived data: stored responses, rendered HTML, link table
     attachments.py  consistency.py             files on pages; `wiki check`

@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import math
 import os
-import re
 import shutil
 import sys
 import threading
@@ -24,14 +23,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from whoosh import analysis, fields, index, qparser, query
+from whoosh import analysis, fields, index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.lang import stemmer_for_language
 from whoosh.writing import LockError
 
 from wiki import names, ranking
 from wiki.errors import PageNotFound
-from wiki.snippets import SnippetMaker, stem
+from wiki.searchquery import QueryParser, bound_expansions, plain_words, searched_stems
+from wiki.snippets import SnippetMaker
 from wiki.storage import PageStore, write_atomically
 
 MARK_FILE = "flatwiki-edit-log-offset"
@@ -40,11 +40,7 @@ SCHEMA_FILE = "flatwiki-schema"
 SCHEMA_VERSION = "2"  # raise it whenever make_schema() changes: older indexes are rebuilt
 WRITER_TIMEOUT = 0.2
 PAGE_SIZE = 20
-MAX_QUERY_CHARS = 500
 MAX_SEGMENTS = 8
-MAX_EXPANSIONS = 8
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-PLAIN_WORD = re.compile(r"\w+")
 
 
 def _title_analyzer() -> analysis.Analyzer:
@@ -67,23 +63,6 @@ def make_schema() -> fields.Schema:
         author=fields.ID(stored=True),
         revision=fields.NUMERIC(stored=True),
     )
-
-
-class ExactPhrasePlugin(qparser.Plugin):  # type: ignore[misc]
-    """Looks a quoted phrase up in the `words` field (as written, with positions) instead of
-    the stemmed `content`, once the parser has spread the phrase over the default fields."""
-
-    def filters(self, parser: Any) -> list[tuple[Callable[[Any, Any], Any], int]]:
-        return [(self._to_words, 111)]  # just after MultifieldPlugin's 110
-
-    def _to_words(self, parser: Any, group: Any) -> Any:
-        for node in group:
-            if isinstance(node, qparser.PhrasePlugin.PhraseNode):
-                if node.fieldname == "content":
-                    node.set_fieldname("words", override=True)
-            elif isinstance(node, qparser.syntax.GroupNode):
-                self._to_words(parser, node)
-        return group
 
 
 class IndexDamaged(Exception):
@@ -114,7 +93,7 @@ class SearchIndex:
         self.directory = Path(directory)
         self.store = store
         self._local = threading.local()
-        self._parser: Any = None
+        self._parser: QueryParser | None = None
         self._lengths = ranking.SegmentLengths()
         self._weighting = ranking.BM25F(self._lengths)
         # Every thread's open searcher, so that close() (or collecting this object) closes them all.
@@ -314,28 +293,10 @@ class SearchIndex:
         return work(self._searcher())
 
     def parse(self, text: str) -> tuple[Any, str | None]:
-        """Turn the search box's text into a query; malformed input becomes plain words."""
-        message = None
-        text = CONTROL.sub(" ", text).strip()
-        if len(text) > MAX_QUERY_CHARS:
-            text = text[:MAX_QUERY_CHARS]
-            message = f"Your search was cut to its first {MAX_QUERY_CHARS} characters."
+        """The query for the search box's text (None if it has no words), and any message."""
         if self._parser is None:
-            self._parser = qparser.MultifieldParser(["title", "content"], make_schema())
-            self._parser.add_plugin(qparser.PlusMinusPlugin())
-            self._parser.add_plugin(ExactPhrasePlugin())
-            self._parser.remove_plugin_class(qparser.BoostPlugin)
-        parser = self._parser
-        try:
-            parsed = parser.parse(text)
-        except Exception:  # Whoosh's parser raises assorted errors on odd input
-            parsed = None
-        if parsed is None or parsed == query.NullQuery:
-            words = PLAIN_WORD.findall(text)
-            if not words:
-                return None, message or "Type one or more words to search for."
-            parsed = parser.parse(" ".join(words))
-        return parsed, message
+            self._parser = QueryParser(make_schema())
+        return self._parser.parse(text)
 
     def search(self, text: str, page: int = 1) -> SearchResults:
         results = SearchResults(query=text, page=max(page, 1))
@@ -345,11 +306,11 @@ class SearchIndex:
 
         def run(searcher: Any) -> None:
             results.hits.clear()
-            bounded = parsed.accept(lambda node: _most_frequent_expansions(node, searcher.reader()))
+            bounded = bound_expansions(parsed, searcher.reader())
             results.total, shown = _rank(searcher, bounded, results.page)
             results.pages = math.ceil(results.total / PAGE_SIZE)
             results.page = max(1, min(results.page, results.pages))
-            marker = SnippetMaker(_searched_stems(bounded))
+            marker = SnippetMaker(searched_stems(bounded))
             for docnum in shown:
                 stored = searcher.stored_fields(docnum)
                 if self.store.exists(stored["name"]):  # else deleted since the index last caught up
@@ -364,7 +325,7 @@ class SearchIndex:
     @staticmethod
     def _suggest(searcher: Any, text: str) -> str | None:
         corrector = searcher.corrector("words")
-        words = PLAIN_WORD.findall(text.lower())
+        words = plain_words(text.lower())
         suggested = [(corrector.suggest(word, limit=1, maxdist=2, prefix=1) or [word])[0] for word in words]
         return " ".join(suggested) if suggested != words else None
 
@@ -406,22 +367,6 @@ def _verify_segments(directory: Path) -> None:
             raise IndexDamaged(f"{name} changed after it was written")
 
 
-def _most_frequent_expansions(node: Any, reader: Any) -> Any:
-    """`plan*` means plan, plans, planning — not every rare word starting so: expand a prefix
-    or wildcard to its MAX_EXPANSIONS most frequent terms, so its cost has a bound."""
-    if not isinstance(node, query.PatternQuery):
-        return node
-    field = reader.schema[node.fieldname]
-    terms = [field.from_bytes(text) for _, text in node.expanded_terms(reader)]
-    if len(terms) > MAX_EXPANSIONS:
-        terms = sorted(terms, key=lambda term: reader.doc_frequency(node.fieldname, term), reverse=True)[:MAX_EXPANSIONS]
-    if not terms:
-        return query.NullQuery
-    expansion = query.Or([query.Term(node.fieldname, term) for term in terms], boost=node.boost)
-    expansion.matcher_type = query.Or.ARRAY_MATCHER
-    return expansion
-
-
 def _rank(searcher: Any, parsed: Any, page: int) -> tuple[int, list[int]]:
     """How many pages match, and the document numbers on results page `page` (or the last one)."""
     terms = ranking.union_terms(parsed)
@@ -435,30 +380,6 @@ def _rank(searcher: Any, parsed: Any, page: int) -> tuple[int, list[int]]:
     # shown pages' words afresh (see snippets.py).
     found = searcher.search_page(parsed, page, pagelen=PAGE_SIZE, terms=False, optimize=False)
     return found.total, [hit.docnum for hit in found]
-
-
-def _positive_terms(node: Any) -> Iterator[tuple[str, Any]]:
-    """The (field, term) pairs a matching page may contain: not those under NOT."""
-    if isinstance(node, query.Not):
-        return
-    if isinstance(node, query.AndNot):
-        yield from _positive_terms(node.a)
-    elif node.is_leaf():
-        yield from node.terms(phrases=True)
-    else:
-        for child in node.children():
-            yield from _positive_terms(child)
-
-
-def _searched_stems(parsed: Any) -> set[str]:
-    """The stems of the words a page's text must contain to match (phrases are unstemmed)."""
-    found = set()
-    for fieldname, text in _positive_terms(parsed):
-        if fieldname == "content":
-            found.add(text)
-        elif fieldname == "words":
-            found.add(stem(text))
-    return found
 
 
 def _close_all(searchers: list[Any]) -> None:

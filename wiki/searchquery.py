@@ -1,0 +1,114 @@
+"""What the search box's text means: Whoosh's query language over the index's fields.
+
+Malformed input is searched as plain words rather than refused; a prefix stands for
+its most frequent words, so its cost has a bound; a quoted phrase is looked up as
+written. Also: which words of the text a matching page contains, for its snippet.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from whoosh import qparser, query
+
+from wiki.snippets import stem
+
+MAX_QUERY_CHARS = 500
+MAX_EXPANSIONS = 8
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+PLAIN_WORD = re.compile(r"\w+")
+
+
+class ExactPhrasePlugin(qparser.Plugin):  # type: ignore[misc]
+    """Looks a quoted phrase up in the `words` field (as written, with positions) instead of
+    the stemmed `content`, once the parser has spread the phrase over the default fields."""
+
+    def filters(self, parser: Any) -> list[tuple[Callable[[Any, Any], Any], int]]:
+        return [(self._to_words, 111)]  # just after MultifieldPlugin's 110
+
+    def _to_words(self, parser: Any, group: Any) -> Any:
+        for node in group:
+            if isinstance(node, qparser.PhrasePlugin.PhraseNode):
+                if node.fieldname == "content":
+                    node.set_fieldname("words", override=True)
+            elif isinstance(node, qparser.syntax.GroupNode):
+                self._to_words(parser, node)
+        return group
+
+
+class QueryParser:
+    """Parses into `title` and `content` (phrases into `words`), without boosts."""
+
+    def __init__(self, schema: Any) -> None:
+        self._parser = qparser.MultifieldParser(["title", "content"], schema)
+        self._parser.add_plugin(qparser.PlusMinusPlugin())
+        self._parser.add_plugin(ExactPhrasePlugin())
+        self._parser.remove_plugin_class(qparser.BoostPlugin)
+
+    def parse(self, text: str) -> tuple[Any, str | None]:
+        """Turn the search box's text into a query; malformed input becomes plain words."""
+        message = None
+        text = CONTROL.sub(" ", text).strip()
+        if len(text) > MAX_QUERY_CHARS:
+            text = text[:MAX_QUERY_CHARS]
+            message = f"Your search was cut to its first {MAX_QUERY_CHARS} characters."
+        try:
+            parsed = self._parser.parse(text)
+        except Exception:  # Whoosh's parser raises assorted errors on odd input
+            parsed = None
+        if parsed is None or parsed == query.NullQuery:
+            words = plain_words(text)
+            if not words:
+                return None, message or "Type one or more words to search for."
+            parsed = self._parser.parse(" ".join(words))
+        return parsed, message
+
+
+def plain_words(text: str) -> list[str]:
+    return PLAIN_WORD.findall(text)
+
+
+def bound_expansions(parsed: Any, reader: Any) -> Any:
+    """The query with each prefix or wildcard replaced by its most frequent words in `reader`."""
+    return parsed.accept(lambda node: _most_frequent(node, reader))
+
+
+def _most_frequent(node: Any, reader: Any) -> Any:
+    """`plan*` means plan, plans, planning — not every rare word starting so: expand a prefix
+    or wildcard to its MAX_EXPANSIONS most frequent terms, so its cost has a bound."""
+    if not isinstance(node, query.PatternQuery):
+        return node
+    field = reader.schema[node.fieldname]
+    terms = [field.from_bytes(text) for _, text in node.expanded_terms(reader)]
+    if len(terms) > MAX_EXPANSIONS:
+        terms = sorted(terms, key=lambda term: reader.doc_frequency(node.fieldname, term), reverse=True)[:MAX_EXPANSIONS]
+    if not terms:
+        return query.NullQuery
+    expansion = query.Or([query.Term(node.fieldname, term) for term in terms], boost=node.boost)
+    expansion.matcher_type = query.Or.ARRAY_MATCHER
+    return expansion
+
+
+def _positive_terms(node: Any) -> Iterator[tuple[str, Any]]:
+    """The (field, term) pairs a matching page may contain: not those under NOT."""
+    if isinstance(node, query.Not):
+        return
+    if isinstance(node, query.AndNot):
+        yield from _positive_terms(node.a)
+    elif node.is_leaf():
+        yield from node.terms(phrases=True)
+    else:
+        for child in node.children():
+            yield from _positive_terms(child)
+
+
+def searched_stems(parsed: Any) -> set[str]:
+    """The stems of the words a matching page contains (a phrase's words are kept as written)."""
+    found = set()
+    for fieldname, text in _positive_terms(parsed):
+        if fieldname == "content":
+            found.add(text)
+        elif fieldname == "words":
+            found.add(stem(text))
+    return found
