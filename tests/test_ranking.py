@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from whoosh import index as whoosh_index
 from whoosh import query, scoring
 
 from wiki import ranking
-from wiki.search import SearchIndex
+from wiki.search import SearchIndex, make_schema
 from wiki.storage import Author, PageStore
 
 
@@ -47,7 +48,7 @@ def test_loaded_lengths_score_as_whoosh_does(index: SearchIndex, opened: Any) ->
         assert scores(index, fast, "garden OR filler OR page*") == expected
 
 
-def test_lengths_load_only_once_a_segment_was_asked_for_as_many_as_it_holds(opened: Any) -> None:
+def test_lengths_load_only_once_a_segment_was_asked_for_as_many_as_it_holds(opened: Any, tmp_path: Path) -> None:
     lengths = ranking.SegmentLengths()
     with opened.searcher() as searcher:
         reader = searcher.reader()
@@ -56,11 +57,12 @@ def test_lengths_load_only_once_a_segment_was_asked_for_as_many_as_it_holds(open
         loaded = lengths.lengths(reader, "content", "word")
         assert loaded is not None
         assert list(loaded) == [reader.doc_field_length(n, "content", 1) for n in range(30)]
-        segment = reader.segment().segment_id()
-        lengths.keep_only([segment])
+        lengths.keep_only_segments_of(searcher)
         assert lengths.lengths(reader, "content", "nowhere") is loaded
-        lengths.keep_only(["merged-away"])
-        assert lengths.lengths(reader, "content", "nowhere") is None
+        (tmp_path / "empty").mkdir()
+        with whoosh_index.create_in(str(tmp_path / "empty"), make_schema()).searcher() as other:  # no segments
+            lengths.keep_only_segments_of(other)
+        assert lengths.lengths(reader, "content", "nowhere") is None  # its segment was forgotten
 
 
 def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> None:

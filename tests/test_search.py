@@ -209,6 +209,12 @@ def test_malformed_queries_never_raise(index: SearchIndex, query: str) -> None:
     assert results.total >= 0
 
 
+@pytest.mark.parametrize("query", ["word", "wor*", '"two words"', "a -b"])
+def test_a_wiki_without_pages_finds_nothing_without_error(empty_index: SearchIndex, query: str) -> None:
+    results = empty_index.search(query)
+    assert (results.total, results.hits, results.pages) == (0, [], 0)
+
+
 def test_overlong_queries_say_they_were_cut(index: SearchIndex) -> None:
     assert "cut" in (index.search("wiki " * 5000).message or "")
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 from whoosh import query, scoring
@@ -46,9 +45,10 @@ class SegmentLengths:
                     "I", (reader.doc_field_length(docnum, fieldname, 1) or 1 for docnum in range(reader.doc_count_all())))
         return loaded
 
-    def keep_only(self, segment_ids: Iterable[str]) -> None:
-        """Forget the segments merged away (called when a new searcher opens)."""
-        keep = set(segment_ids)
+    def keep_only_segments_of(self, searcher: Any) -> None:
+        """Forget the segments that `searcher` no longer has (merged away)."""
+        keep = {segment.segment_id() for reader, _ in searcher.reader().leaf_readers()
+                if (segment := reader.segment()) is not None}  # an empty index has a reader without one
         for table in (self._loaded, self._wanted):
             for key in [key for key in table if key[0] not in keep]:
                 del table[key]

@@ -269,7 +269,7 @@ class SearchIndex:
             if cached in self._searchers:
                 self._searchers.remove(cached)
         fresh = self._open().searcher(weighting=self._weighting)
-        self._lengths.keep_only(reader.segment().segment_id() for reader, _ in fresh.reader().leaf_readers())
+        self._lengths.keep_only_segments_of(fresh)
         self._searchers.append(fresh)
         self._local.searcher, self._local.identity = fresh, identity
         return fresh
