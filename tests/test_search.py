@@ -259,6 +259,7 @@ def test_results_page(client: WikiClient, store: PageStore) -> None:
     [
         ("plan*", ["planned", "plane", "plant"]),  # every expansion, in any form of the word
         ('"plant grew"', ["plant", "grew"]),
+        ('"the plant grew"', ["the", "plant", "grew", "The"]),  # a phrase's words as written, stop words too
         ("plant OR NOT trip", ["plant"]),  # a word the query excludes is never marked
         ("planning", ["planned"]),  # stemmed, as the index matched it
     ],

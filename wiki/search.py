@@ -30,7 +30,7 @@ from whoosh.writing import LockError
 
 from wiki import names, ranking
 from wiki.errors import PageNotFound
-from wiki.searchquery import QueryParser, bound_expansions, plain_words, searched_stems
+from wiki.searchquery import QueryParser, bound_expansions, plain_words, searched_words
 from wiki.snippets import SnippetMaker
 from wiki.storage import PageStore, write_atomically
 
@@ -310,7 +310,7 @@ class SearchIndex:
             results.total, shown = _rank(searcher, bounded, results.page)
             results.pages = math.ceil(results.total / PAGE_SIZE)
             results.page = max(1, min(results.page, results.pages))
-            marker = SnippetMaker(searched_stems(bounded))
+            marker = SnippetMaker(*searched_words(bounded))
             for docnum in shown:
                 stored = searcher.stored_fields(docnum)
                 if self.store.exists(stored["name"]):  # else deleted since the index last caught up

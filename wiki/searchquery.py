@@ -12,8 +12,6 @@ from typing import Any
 
 from whoosh import qparser, query
 
-from wiki.snippets import stem
-
 MAX_QUERY_CHARS = 500
 MAX_EXPANSIONS = 8
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -103,12 +101,12 @@ def _positive_terms(node: Any) -> Iterator[tuple[str, Any]]:
             yield from _positive_terms(child)
 
 
-def searched_stems(parsed: Any) -> set[str]:
-    """The stems of the words a matching page contains (a phrase's words are kept as written)."""
-    found = set()
+def searched_words(parsed: Any) -> tuple[set[str], set[str]]:
+    """What a matching page contains: content terms (stems), and phrase words as written."""
+    stems, exact = set(), set()
     for fieldname, text in _positive_terms(parsed):
         if fieldname == "content":
-            found.add(text)
+            stems.add(text)
         elif fieldname == "words":
-            found.add(stem(text))
-    return found
+            exact.add(text)
+    return stems, exact

@@ -23,7 +23,8 @@ stem: Callable[[str], str] = functools.lru_cache(maxsize=50_000)(stemmer_for_lan
 
 
 class SnippetMaker:
-    """Marks the words whose stem is one of the searched terms (the index's own words).
+    """Marks the words whose stem is one of `stems` (the content field's own terms), and
+    the words of `exact` as written (a quoted phrase's words, stop words included).
 
     Only tokens that could have such a stem are stemmed: English stemming rewrites only
     a word's ending, so a word starts with its stem less the stem's last three letters
@@ -31,9 +32,11 @@ class SnippetMaker:
     the other tokens makes a snippet several times cheaper.
     """
 
-    def __init__(self, terms: Iterable[str]) -> None:
-        self.terms = frozenset(terms)
-        self._candidates = [_token_starting(start) for start in _shortest_starts(self.terms)]
+    def __init__(self, stems: Iterable[str], exact: Iterable[str] = ()) -> None:
+        self.stems = frozenset(stems)
+        self.exact = frozenset(exact)
+        starts = {stem_start(term) for term in self.stems} | self.exact
+        self._candidates = [_token_starting(start) for start in _shortest(starts)]
         self._fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60, autotrim=True)
         self._formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
 
@@ -43,11 +46,15 @@ class SnippetMaker:
         for candidates in self._candidates:
             for match in candidates.finditer(text, 0, SCAN_LIMIT):
                 word = match.group().lower()
-                if word in analysis.STOP_WORDS or len(word) < 2:
+                if word in self.exact:
+                    term = word
+                elif word in analysis.STOP_WORDS or len(word) < 2:
                     continue  # the content analyzer drops these before stemming
-                term = stem(word)
-                if term in self.terms:
-                    found.append(analysis.Token(text=term, startchar=match.start(), endchar=match.end()))
+                else:
+                    term = stem(word)
+                    if term not in self.stems:
+                        continue
+                found.append(analysis.Token(text=term, startchar=match.start(), endchar=match.end()))
         if len(self._candidates) > 1:
             found.sort(key=lambda token: token.startchar)
         return found
@@ -62,13 +69,13 @@ class SnippetMaker:
         return str(self._formatter.format(fragments))
 
 
-def _shortest_starts(terms: Iterable[str]) -> list[str]:
-    """The starts of the terms' words, leaving out those that begin with another start."""
-    starts: list[str] = []
-    for start in sorted({stem_start(term) for term in terms}, key=len):
-        if not any(start.startswith(shorter) for shorter in starts):
-            starts.append(start)
-    return starts
+def _shortest(starts: Iterable[str]) -> list[str]:
+    """The starts, leaving out those that begin with another (its words are found anyway)."""
+    kept: list[str] = []
+    for start in sorted(starts, key=len):
+        if not any(start.startswith(shorter) for shorter in kept):
+            kept.append(start)
+    return kept
 
 
 def _token_starting(start: str) -> re.Pattern[str]:
