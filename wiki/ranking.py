@@ -50,8 +50,9 @@ class SegmentLengths:
         keep = {segment.segment_id() for reader, _ in searcher.reader().leaf_readers()
                 if (segment := reader.segment()) is not None}  # an empty index has a reader without one
         for table in (self._loaded, self._wanted):
-            for key in [key for key in table if key[0] not in keep]:
-                del table[key]
+            for key in list(table):  # a copy: other threads' searches may add keys meanwhile
+                if key[0] not in keep:
+                    table.pop(key, None)
 
 
 class BM25F(scoring.BM25F):  # type: ignore[misc]
