@@ -80,6 +80,7 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
                                                              boost=2.0)]),
         query.Or([query.Term("content", "garden"), query.Term("content", "word")]),
         query.Term("content", "nowhere"),
+        query.Or([query.Term("revision", "not a number"), query.Term("no_such_field", "x"), query.Term("content", "word")]),
     ]
     ties = 0
     with opened.searcher(weighting=ranking.BM25F(ranking.SegmentLengths())) as searcher:

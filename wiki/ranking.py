@@ -99,7 +99,10 @@ def rank_union(searcher: Any, terms: list[tuple[str, Any, float]], count: int) -
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         for fieldname, text, boost in terms:
-            btext = searcher.schema[fieldname].to_bytes(text)
+            try:
+                btext = searcher.schema[fieldname].to_bytes(text)
+            except (KeyError, ValueError):  # as Whoosh's Term: no such field, or not a value of it
+                continue
             if (fieldname, btext) not in reader:
                 continue
             postings = subsearcher.postings(fieldname, btext)
