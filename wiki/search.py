@@ -299,17 +299,18 @@ class SearchIndex:
         return self._parser.parse(text)
 
     def search(self, text: str, page: int = 1) -> SearchResults:
-        results = SearchResults(query=text, page=max(page, 1))
+        wanted = max(page, 1)
+        results = SearchResults(query=text, page=wanted)
         parsed, results.message = self.parse(text)
         if parsed is None:
             return results
 
-        def run(searcher: Any) -> None:
+        def run(searcher: Any) -> None:  # may run twice: once more on a rebuilt index
             results.hits.clear()
             bounded = bound_expansions(parsed, searcher.reader())
-            results.total, shown = _rank(searcher, bounded, results.page)
+            results.total, shown = _rank(searcher, bounded, wanted)
             results.pages = math.ceil(results.total / PAGE_SIZE)
-            results.page = max(1, min(results.page, results.pages))
+            results.page = max(1, min(wanted, results.pages))
             marker = SnippetMaker(*searched_words(bounded))
             for docnum in shown:
                 stored = searcher.stored_fields(docnum)

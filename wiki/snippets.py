@@ -7,6 +7,7 @@ hundred thousand, while postings of common words grow with the wiki.
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Callable, Iterable
 
@@ -64,7 +65,7 @@ class SnippetMaker:
         fragments = highlight.top_fragments(self._fragmenter.fragment_matches(text, self.matches(text)), PASSAGES,
                                             highlight.BasicFragmentScorer(), highlight.FIRST)
         if not fragments:
-            return escape(text[:SNIPPET_CHARS])
+            return html.escape(text[:SNIPPET_CHARS])
         # Whoosh's formatter escapes the text around the marks.
         return str(self._formatter.format(fragments))
 
@@ -90,7 +91,3 @@ def _token_starting(start: str) -> re.Pattern[str]:
 def stem_start(term: str) -> str:
     """What every word with this stem starts with (lower-cased)."""
     return term[:max(1, len(term) - 3)]
-
-
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
