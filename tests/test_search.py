@@ -282,6 +282,13 @@ def test_empty_and_garbage_queries_render_a_page(client: WikiClient) -> None:
     assert client.get("/+search?q=a&page=x").status_code == 400
 
 
+def test_the_results_page_shows_the_query_as_searched(client: WikiClient) -> None:
+    html = client.get("/+search?q=foot%00notes&fulltext=1").get_data(as_text=True)
+    assert "\x00" not in html and 'name="q" value="foot notes"' in html and "found for “foot notes”" in html
+    html = client.get("/+search?fulltext=1&q=" + "word%20" * 2000).get_data(as_text=True)
+    assert "cut to its first 500" in html and f'value="{"word " * 100}"' in html and "word " * 101 not in html
+
+
 def test_saving_through_the_web_makes_the_page_findable(client: WikiClient) -> None:
     client.get("/+search?q=warm&fulltext=1")
     client.save("Kitchen", "the quiche is in the oven")

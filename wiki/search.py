@@ -30,7 +30,7 @@ from whoosh.writing import LockError
 
 from wiki import names, ranking
 from wiki.errors import PageNotFound
-from wiki.searchquery import QueryParser, bound_expansions, plain_words, searched_words
+from wiki.searchquery import MAX_QUERY_CHARS, QueryParser, bound_expansions, cleaned, plain_words, searched_words
 from wiki.snippets import SnippetMaker
 from wiki.storage import PageStore, write_atomically
 
@@ -300,7 +300,7 @@ class SearchIndex:
 
     def search(self, text: str, page: int = 1) -> SearchResults:
         wanted = max(page, 1)
-        results = SearchResults(query=text, page=wanted)
+        results = SearchResults(query=cleaned(text)[:MAX_QUERY_CHARS], page=wanted)
         parsed, results.message = self.parse(text)
         if parsed is None:
             return results

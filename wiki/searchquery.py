@@ -47,7 +47,7 @@ class QueryParser:
     def parse(self, text: str) -> tuple[Any, str | None]:
         """Turn the search box's text into a query; malformed input becomes plain words."""
         message = None
-        text = CONTROL.sub(" ", text).strip()
+        text = cleaned(text)
         if len(text) > MAX_QUERY_CHARS:
             text = text[:MAX_QUERY_CHARS]
             message = f"Your search was cut to its first {MAX_QUERY_CHARS} characters."
@@ -61,6 +61,11 @@ class QueryParser:
                 return None, message or "Type one or more words to search for."
             parsed = self._parser.parse(" ".join(words))
         return parsed, message
+
+
+def cleaned(text: str) -> str:
+    """The search box's text without control characters (a NUL must not reach the page)."""
+    return CONTROL.sub(" ", text).strip()
 
 
 def plain_words(text: str) -> list[str]:

@@ -221,8 +221,7 @@ def themed(
         title=title,
         page=page,
         robots=robots,
-        query=request.args.get("q", ""),
-        **context,
+        **({"query": ""} | context),  # the header's search box: filled in by the search page
     )
     response = Response(html, status=status, content_type=HTML)
     if request.new_csrf_cookie:

@@ -20,8 +20,9 @@ def search(wiki: Wiki, request: WikiRequest) -> Response:
             if exact:
                 return redirect(request, request.page_url(exact))
         results = wiki.search_index.search(text, result_page)
+    shown = results.query if results else ""  # cleaned of control characters and cut to length
     response = themed(
-        wiki, request, "search.mako", title=f"Search: {text}" if text.strip() else "Search",
+        wiki, request, "search.mako", title=f"Search: {shown}" if shown else "Search", query=shown,
         results=results, snippets={hit.name: Markup(hit.snippet) for hit in results.hits} if results else {},
     )
     response.headers["Cache-Control"] = "no-cache"
