@@ -26,3 +26,5 @@ pagecache.py, storage.py and what they import use only the standard library: a C
 hit on a cached page never loads werkzeug, Mako, Markdown or Whoosh. Nothing is
 imported here, for the same reason.
 """
+
+__version__ = "0.1.0"  # the one version: pyproject.toml reads it, cache keys include it

@@ -18,9 +18,10 @@ from werkzeug.wrappers import Response
 
 from wiki import pagecache
 from wiki.config import Config
-from wiki.errors import WikiError
+from wiki.errors import WikiError, storage_error
+from wiki.site import Site
 from wiki.views import about, feeds, files, history, listing, page, searching
-from wiki.views.base import Wiki, WikiRequest, themed
+from wiki.views.base import WikiRequest, themed
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -82,7 +83,7 @@ URL_MAP = Map(
 )
 
 
-def static_file(wiki: Wiki, request: WikiRequest, version: str, filename: str) -> Response:
+def static_file(wiki: Site, request: WikiRequest, version: str, filename: str) -> Response:
     """A theme file; cached for a year when its URL carries the current theme version."""
     path = wiki.theme.static_file(filename)
     if path is None:
@@ -126,7 +127,7 @@ VIEWS: dict[str, Callable[..., Response]] = {
 
 class WikiApp:
     def __init__(self, config: Config) -> None:
-        self.wiki = Wiki(config)
+        self.wiki = Site(config)
 
     def dispatch(self, request: WikiRequest) -> Response:
         try:
@@ -142,6 +143,11 @@ class WikiApp:
             return response
         except WikiError as error:
             return self.error_page(request, error.status, error.title, str(error))
+        except OSError as disk:
+            known = storage_error(disk, "This request")  # a change the disk refused: 507 or 503, never a 500
+            if known is None:
+                raise
+            return self.error_page(request, known.status, known.title, str(known))
 
     def error_page(self, request: WikiRequest, status: int, title: str, message: str) -> Response:
         response = themed(self.wiki, request, "error.mako", status, title=title, message=message)
@@ -149,6 +155,7 @@ class WikiApp:
         return response
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        self.wiki.recover()  # a killed change is finished by the next request (at most once a second)
         # The slot's key is taken before the full app runs, so whatever it renders is at least as new.
         cached, slot = pagecache.serve(self.wiki.page_cache, environ, start_response)
         if cached is not None:
@@ -172,7 +179,7 @@ class WikiApp:
         return response(environ, start_response)
 
     def internal_error(self, request: WikiRequest) -> Response:
-        message = "Something went wrong on the server. The error was logged; nothing you sent was lost."
+        message = "Something went wrong on the server and was logged for the administrator."
         try:
             return self.error_page(request, 500, "Internal server error", message)
         except Exception:

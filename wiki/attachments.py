@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import IO
 
 from wiki.editlog import ATTDEL, ATTNEW, LogEntry, append_line
-from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge
-from wiki.storage import Author, PageStore, fsync_directory
+from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, storage_error
+from wiki.storage import Author, PageStore, fsync_directory, temp_file
 
 VERSIONS = ".versions"
 MAX_NAME_BYTES = 200
@@ -99,32 +99,38 @@ class AttachmentStore:
             raise PageNotFound(page, f"Create the page {page!r} before attaching files to it.")
         with self.store.locked(page):
             folder = self.folder(page)
-            folder.mkdir(exist_ok=True)
-            temp = folder / f".tmp-{os.getpid()}-{time.time_ns()}"
-            size = 0
             try:
-                with open(temp, "wb") as handle:
-                    while chunk := data.read(CHUNK):
-                        size += len(chunk)
-                        if size > limit:
-                            raise PayloadTooLarge(f"Attachments are limited to {limit:,} bytes.")
-                        handle.write(chunk)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                self._keep_version(page, name)
-                os.replace(temp, folder / name)
-            finally:
-                temp.unlink(missing_ok=True)
-            fsync_directory(folder)
-            self._log(page, ATTNEW, name, author)
+                folder.mkdir(exist_ok=True)
+                fd, temp = temp_file(folder, "upload")
+                size = 0
+                try:
+                    with os.fdopen(fd, "wb") as handle:
+                        while chunk := data.read(CHUNK):
+                            size += len(chunk)
+                            if size > limit:
+                                raise PayloadTooLarge(f"Attachments are limited to {limit:,} bytes.")
+                            handle.write(chunk)
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    self._keep_version(page, name)
+                    os.replace(temp, folder / name)
+                finally:
+                    Path(temp).unlink(missing_ok=True)
+                fsync_directory(folder)
+                self._log(page, ATTNEW, name, author)
+            except OSError as error:
+                raise storage_error(error, f"Attaching {name!r} to {page!r}") or error from error
         return name
 
     def delete(self, page: str, filename: str, *, author: Author) -> None:
         """Remove an attachment from the page (its bytes stay among the versions)."""
         with self.store.locked(page):
             self.path(page, filename)
-            self._keep_version(page, filename)
-            self._log(page, ATTDEL, filename, author)
+            try:
+                self._keep_version(page, filename)
+                self._log(page, ATTDEL, filename, author)
+            except OSError as error:
+                raise storage_error(error, f"Deleting {filename!r} from {page!r}") or error from error
 
     def _keep_version(self, page: str, name: str) -> None:
         current = self.folder(page) / name

@@ -11,28 +11,46 @@ import os
 import secrets
 from pathlib import Path
 
+from wiki.storage import temp_file
+
 CSRF_COOKIE = "wiki_csrf"
 CSRF_FIELD = "csrf_token"
 
 
 def load_secret(configured: str, data_dir: Path) -> bytes:
-    """The configured key, else one made once and kept (mode 0600) in data_dir/secret-key."""
+    """The configured key, else one made once and kept (mode 0600) in data_dir/secret-key.
+
+    The file appears whole or not at all (written aside, then linked into place), so no
+    thread or process ever reads it empty, and whoever links first wins for everyone.
+    """
     if configured:
         return configured.encode("utf-8")
     path = data_dir / "secret-key"
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32).encode("ascii")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key + b"\n")
-    return key
+    for _ in range(3):
+        try:
+            key = path.read_bytes().strip()
+        except FileNotFoundError:
+            key = b""
+        if len(key) >= 32:
+            return key
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd, temp = temp_file(data_dir, "secret-key", 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_hex(32).encode("ascii") + b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            if path.exists():  # empty or cut short (an older release wrote it in two steps): replace it
+                os.replace(temp, path)
+            else:
+                try:
+                    os.link(temp, path)  # fails if another process got there first: use theirs
+                except FileExistsError:
+                    pass
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+    raise OSError(f"{path}: cannot create a usable secret key")
 
 
 def new_cookie_value() -> str:

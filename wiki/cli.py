@@ -43,22 +43,29 @@ def init_store(config: Config, out: TextIO) -> int:
 
 
 def record_links(config: Config, pages: list[str], progress: Callable[[int, int], None] | None = None,
-                 directory: Path | None = None) -> None:
-    """Record in the link table (or a new one in `directory`) what each of `pages` links to now."""
+                 directory: Path | None = None, out: TextIO = sys.stderr) -> list[str]:
+    """Record in the link table (or a new one in `directory`) what each of `pages` links to now.
+    A page that cannot be read or rendered is named on `out` and skipped; returns those skipped."""
     from wiki.links import LinkTable
     from wiki.markup import Renderer
 
     store = PageStore(config.data_dir)
     table = LinkTable(directory or config.data_dir / "links")
     renderer = Renderer(camelcase=config.camelcase_links, lean=True)  # links only: no Pygments
+    skipped = []
     for count, name in enumerate(pages, 1):
         try:
-            text = store.read(name).text
-        except PageNotFound:
-            text = ""
-        table.record(name, renderer.links(name, text, store.exists) if text else ())
+            try:
+                text = store.read(name).text
+            except PageNotFound:
+                text = ""
+            table.record(name, renderer.links(name, text, store.exists) if text else ())
+        except Exception as error:  # one bad page must not stop the rest; it is named
+            print(f"\nlink table: skipped {name!r}: {error!r}", file=out)
+            skipped.append(name)
         if progress:
             progress(count, len(pages))
+    return skipped
 
 
 def progress_bar(out: TextIO, label: str) -> Callable[[int, int], None]:

@@ -37,6 +37,7 @@ class Config:
     secret_key: str = _option("", "Signs CSRF tokens. Empty: a random key is made once and kept in data_dir/secret-key.")
     proxy_fix: bool = _option(False, "Trust one reverse proxy's X-Forwarded-For/-Proto/-Host/-Prefix headers.")
     page_cache_seconds: int = _option(0, "max-age of page views in Cache-Control; 0 means browsers revalidate every time (cheap: 304 via ETag).")
+    lock_timeout: int = _option(10, "Seconds a change waits for another change of the same page to finish before answering 503 (try again).")
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)

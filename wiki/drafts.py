@@ -7,12 +7,12 @@ are private to the browser that wrote them.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
+from wiki.storage import write_atomically
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,15 @@ class DraftStore:
         who = hashlib.sha256(owner.encode("utf-8")).hexdigest()[:24]
         return self.directory / who / names.quote_fs(name)
 
-    def save(self, owner: str, name: str, base_revision: int, text: str) -> None:
+    def save(self, owner: str, name: str, base_revision: int, text: str) -> bool:
+        """Keep the text; False when the disk refused (the text is still in the editor)."""
         path = self._path(owner, name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".tmp-{path.name}.{os.getpid()}")
-        temp.write_text(f"{base_revision}\n{text}", "utf-8")
-        temp.replace(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, f"{base_revision}\n{text}".encode(), durable=False)
+        except OSError:
+            return False
+        return True
 
     def load(self, owner: str, name: str) -> Draft | None:
         path = self._path(owner, name)
@@ -45,10 +48,13 @@ class DraftStore:
         except (FileNotFoundError, UnicodeDecodeError):
             return None
         base, _, text = data.partition("\n")
-        return Draft(int(base) if base.isdigit() else 0, text, saved_at)
+        return Draft(int(base) if base.isascii() and base.isdigit() else 0, text, saved_at)
 
     def discard(self, owner: str, name: str) -> None:
-        self._path(owner, name).unlink(missing_ok=True)
+        try:
+            self._path(owner, name).unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only disk: the draft is offered again, and matches the page
 
 
 def age(draft: Draft) -> str:

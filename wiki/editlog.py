@@ -3,6 +3,7 @@ so that a crash mid-write never corrupts the lines around it."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,16 +62,28 @@ def is_revision(entry: LogEntry) -> bool:
     return entry.action not in (ATTNEW, ATTDEL)
 
 
-def append_line(path: Path, line: str) -> None:
-    """Append one line with one write(); start a fresh line if a crash left a partial one."""
+def append_line(path: Path, line: str, *, locked: bool = False) -> None:
+    """Append one line with one write(); start a fresh line if a crash left a partial one.
+
+    `locked`: the caller holds the only right to append (a page's lock for its own log),
+    so a failed write (a full disk) is cut back off: no half line is left for a later
+    append to complete into a line that was never meant.
+    """
     data = line.encode("utf-8")
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":
             data = b"\n" + data
-        os.write(fd, data)
-        os.fsync(fd)
+        try:
+            written = 0
+            while written < len(data):  # a full disk may take part of a write before refusing
+                written += os.write(fd, data[written:])
+            os.fsync(fd)
+        except OSError:
+            if locked:
+                os.ftruncate(fd, size)
+            raise
     finally:
         os.close(fd)
 
@@ -88,3 +101,31 @@ def read_log(path: Path) -> list[LogEntry]:
         except (ValueError, UnicodeDecodeError):
             continue
     return entries
+
+
+def read_log_reversed(path: Path, block: int = 65536) -> Iterator[LogEntry]:
+    """The parseable, complete lines of an edit-log, newest first, read from the end in blocks:
+    the cost is what the caller consumes, not the length of the history."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return
+    with handle:
+        position = handle.seek(0, os.SEEK_END)
+        remainder = b""
+        first = True
+        while position > 0:
+            step = min(block, position)
+            position -= step
+            handle.seek(position)
+            lines = (handle.read(step) + remainder).split(b"\n")
+            remainder = lines[0] if position > 0 else b""
+            complete = lines[1:] if position > 0 else lines
+            if first:
+                complete = complete[:-1]  # after the last newline: empty, or a crash's partial line
+                first = False
+            for raw in reversed(complete):
+                try:
+                    yield LogEntry.parse(raw.decode("utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    continue

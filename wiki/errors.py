@@ -77,3 +77,44 @@ class BadRequest(WikiError):
 class PayloadTooLarge(WikiError):
     status = 413
     title = "Too large"
+
+
+class PageBusy(WikiError):
+    """Another change holds the page's lock longer than we wait: try again shortly."""
+
+    status = 503
+    title = "Page busy"
+
+    def __init__(self, name: str, waited: float) -> None:
+        super().__init__(
+            f"The page {name!r} is busy: another change has held it for over {waited:g} s. "
+            "Nothing was changed; try again in a moment."
+        )
+        self.name = name
+
+
+class StorageFull(WikiError):
+    """The disk holding the data directory is full (ENOSPC, EDQUOT)."""
+
+    status = 507
+    title = "Disk full"
+
+
+class StorageUnavailable(WikiError):
+    """The data directory cannot be written (read-only mount, permissions)."""
+
+    status = 503
+    title = "Storage not writable"
+
+
+def storage_error(error: OSError, what: str) -> WikiError | None:
+    """The domain error for a failed write to the data directory, naming `what`; None when
+    the OSError is not about the disk refusing writes (then it is a real bug to report)."""
+    import errno
+
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(f"{what}: the disk holding the wiki's data is full. Nothing was changed.")
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StorageUnavailable(f"{what}: the wiki's data directory cannot be written right now "
+                                  f"({error.strerror}). Nothing was changed.")
+    return None

@@ -33,12 +33,14 @@ def _cgi_environ() -> dict[str, object]:
 
 
 def serve_cgi_from_cache(config: Config) -> bool:
-    """Answer a plain page view from stored responses, as CGIHandler would write it; False on a miss."""
-    from wiki.pagecache import PageCache
-    from wiki.storage import PageStore
-    from wiki.theme import Theme
+    """Answer a plain page view from stored responses, as CGIHandler would write it; False on a
+    miss, and whenever a change was left half done (the full app then finishes it first)."""
+    from wiki.site import Site
 
-    found, _ = PageCache(config, PageStore(config.data_dir), Theme.for_config(config)).respond(_cgi_environ())
+    site = Site(config)
+    if site.store.has_pending():
+        return False
+    found, _ = site.page_cache.respond(_cgi_environ())
     if found is None:
         return False
     status, headers, body = found

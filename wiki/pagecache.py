@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
-from wiki.config import Config
 from wiki.errors import InvalidPageName
-from wiki.storage import PageStore
-from wiki.theme import Theme
+from wiki.storage import PageStore, write_best_effort
 
-APP_VERSION = "0.1.0"
 # What werkzeug drops from a 304 (RFC 9110 says a 304 carries no representation headers).
 MEMORY_LIMIT = 32 * 1024 * 1024  # bytes of responses kept in memory per process; the files keep the rest
 NOT_IN_304 = {"content-type", "content-length", "content-encoding", "content-language", "content-md5", "content-range"}
@@ -40,56 +38,46 @@ class Slot:
     key: str
 
 
-def page_etag(config: Config, theme_version: str, name: str, revision: int, pageset: str, script_root: str,
-              extra: str = "") -> str:
-    """Changes whenever the page's HTML would: revision, linked pages, theme, config, mount point
-    (and `extra`: the edit-log's size for a page whose macros show more than itself)."""
-    parts = [
-        APP_VERSION, name, str(revision), pageset, config.theme, theme_version, config.site_name,
-        config.front_page, str(config.camelcase_links), str(config.read_only), script_root, extra,
-    ]
-    return hashlib.sha1("\x00".join(parts).encode("utf-8")).hexdigest()[:20]
+# (script root, *parts) -> the key: Site.cache_key, the one place that knows what a stored
+# response depends on besides the parts each kind of response names here.
+KeyFunction = Callable[..., str]
 
 
 class PageCache:
     """Stored responses of plain views, one file per page, plus a copy in memory."""
 
-    def __init__(self, config: Config, store: PageStore, theme: Theme) -> None:
-        self.config = config
+    def __init__(self, directory: Path, store: PageStore, key: KeyFunction) -> None:
         self.store = store
-        self.theme = theme
-        self.directory = config.data_dir / "cache" / "pages"
+        self.key = key
+        self.directory = directory
         self._directory_path = str(self.directory)
-        self._links_path = str(config.data_dir / "links" / "in")
+        self._links_path = str(store.root / "links" / "in")
         self.memory: dict[str, tuple[str, Headers, bytes]] = {}
         self.memory_bytes = 0
+        self._memory_lock = threading.Lock()  # server threads share the dict and its byte count
 
     def _remember(self, path: str, entry: tuple[str, Headers, bytes]) -> None:
         """Keep an entry in memory, forgetting the oldest ones beyond MEMORY_LIMIT."""
-        old = self.memory.pop(path, None)
-        if old is not None:
-            self.memory_bytes -= len(old[2])
-        self.memory[path] = entry
-        self.memory_bytes += len(entry[2])
-        while self.memory_bytes > MEMORY_LIMIT and len(self.memory) > 1:
-            oldest = next(iter(self.memory))
-            self.memory_bytes -= len(self.memory.pop(oldest)[2])
+        with self._memory_lock:
+            old = self.memory.pop(path, None)
+            if old is not None:
+                self.memory_bytes -= len(old[2])
+            self.memory[path] = entry
+            self.memory_bytes += len(entry[2])
+            while self.memory_bytes > MEMORY_LIMIT and len(self.memory) > 1:
+                oldest = next(iter(self.memory))
+                self.memory_bytes -= len(self.memory.pop(oldest)[2])
 
     def _path(self, name: str, script_root: str) -> str:
         mount = hashlib.sha1(script_root.encode("utf-8")).hexdigest()[:8]
         return os.path.join(self._directory_path, f"{names.quote_fs(name)}.{mount}")
 
-    def etag(self, name: str, revision: int, script_root: str, extra: str = "") -> str:
-        return page_etag(self.config, self.theme.version, name, revision, self.store.pageset_token(), script_root, extra)
-
     def store_response(self, slot: Slot, headers: Headers, body: bytes) -> None:
-        """Keep a full response in its slot; written atomically, so readers never see half a file."""
+        """Keep a full response in its slot; written atomically, so readers never see half a file.
+        Best effort: with the disk full or read-only, the copy in memory still serves."""
         self._remember(slot.path, (slot.key, headers, body))
-        self.directory.mkdir(parents=True, exist_ok=True)
-        temp = Path(f"{slot.path}.tmp-{os.getpid()}")
         head = "".join(f"{key}: {value}\n" for key, value in headers)
-        temp.write_bytes(f"{slot.key}\n{head}\n".encode("latin-1") + body)
-        temp.replace(slot.path)
+        write_best_effort(slot.path, f"{slot.key}\n{head}\n".encode("latin-1") + body)
 
     def _stored(self, path: str, key: str) -> tuple[Headers, bytes] | None:
         entry = self.memory.get(path)
@@ -109,7 +97,7 @@ class PageCache:
         return headers, body
 
     def _list_key(self, what: str, script_root: str) -> str:
-        return page_etag(self.config, self.theme.version, "+" + what, 0, self.store.pageset_token(), script_root)
+        return str(self.key(script_root, "list", what))
 
     def slot(self, environ: dict[str, object]) -> Slot | None:
         """Where the response to this request is kept and the key it must carry: for a plain
@@ -151,7 +139,7 @@ class PageCache:
             revision = self.store.current_revision(name)
             if revision == 0:
                 return None
-            return Slot(self._path(name, script_root), self.etag(name, revision, script_root))
+            return Slot(self._path(name, script_root), str(self.key(script_root, "page", name, str(revision), "")))
         except (OSError, ValueError):
             return None  # let the full app answer: it reports the problem properly
 

@@ -4,10 +4,10 @@ Separate from markup.py so that reading the cache never imports Markdown.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from wiki import names
+from wiki.storage import write_best_effort
 
 RENDERER_VERSION = "1"  # bump when markup.py's output changes, to drop old entries
 
@@ -35,9 +35,6 @@ class RenderCache:
         return html, bool(logged)
 
     def put(self, name: str, key: str, html: str, log_size: int | None) -> None:
-        """Store HTML; pass the edit-log's size for a volatile page, None for any other."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self._path(name)
-        temp = path.with_name(f".tmp-{path.name}.{os.getpid()}")
-        temp.write_text(f"{key}\t{'' if log_size is None else log_size}\n{html}", "utf-8")
-        temp.replace(path)
+        """Store HTML; pass the edit-log's size for a volatile page, None for any other.
+        Best effort: a disk that refuses the write costs a re-render, never the view."""
+        write_best_effort(self._path(name), f"{key}\t{'' if log_size is None else log_size}\n{html}".encode())

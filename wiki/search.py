@@ -107,7 +107,7 @@ class SearchIndex:
             page = self.store.read(name)
         except PageNotFound:
             return None
-        latest = next((e for e in self.store.history(name) if e.revision == page.revision), None)
+        latest = self.store.log_entry(name, page.revision)
         title = " ".join([name, *name.split("/")])
         return {
             "name": name,

@@ -8,17 +8,32 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
-from wiki.editlog import DELETE, RENAME, SAVE, SAVENEW, LogEntry, append_line, is_revision, read_log
-from wiki.errors import EditConflict, PageDeleted, PageExists, PageNotFound, RevisionNotFound
+from wiki.editlog import DELETE, RENAME, SAVE, SAVENEW, LogEntry, append_line, is_revision, read_log_reversed
+from wiki.errors import (
+    EditConflict,
+    PageBusy,
+    PageDeleted,
+    PageExists,
+    PageNotFound,
+    RevisionNotFound,
+    WikiError,
+    storage_error,
+)
 
 TEMP_PREFIX = ".tmp-"
+PENDING_DIR = "pending"  # data_dir/pending/<fsname>: a change of that page is under way (or was killed)
+LOCK_TIMEOUT = 10.0
+
+# Given (base text, latest text, latest revision): the (text, comment) to save instead.
+Merger = Callable[[str, str, int], tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -49,14 +64,46 @@ def fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace a file whole: temporary file in the same folder, fsync, rename."""
-    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+def temp_file(folder: Path | str, label: str, mode: int = 0o644) -> tuple[int, str]:
+    """(fd, path) of a new file in `folder` whose name no other thread or process can have:
+    O_EXCL on a random name, as tempfile.mkstemp, without importing tempfile (CGI pays per import)."""
+    for _ in range(100):
+        path = os.path.join(folder, f"{TEMP_PREFIX}{label}.{os.urandom(6).hex()}")
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
+
+
+def write_atomically(path: Path | str, data: bytes, *, durable: bool = True) -> None:
+    """Replace a file whole: a temporary file of its own in the same folder, fsync, rename.
+    `durable=False` skips the fsync, for derived files that a crash may lose."""
+    folder, name = os.path.split(os.fspath(path))
+    fd, temp = temp_file(folder, name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def write_best_effort(path: Path | str, data: bytes) -> bool:
+    """Write a derived file (a cache) if the disk lets us; reads must never depend on writing."""
+    try:
+        os.makedirs(os.path.dirname(os.fspath(path)), exist_ok=True)
+        write_atomically(path, data, durable=False)
+        return True
+    except OSError:
+        return False
 
 
 def read_small(path: str | Path) -> bytes:
@@ -72,13 +119,16 @@ def read_small(path: str | Path) -> bytes:
 class PageStore:
     """Pages and their revisions under `root` (the data directory)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.root = Path(root)
         self.pages_dir = self.root / "pages"
         self.global_log = self.root / "edit-log"
         self.pageset_file = self.root / "pageset"
+        self.pending_dir = self.root / PENDING_DIR
+        self.lock_timeout = lock_timeout
         self._pages_path = str(self.pages_dir)
         self._pageset_path = str(self.pageset_file)
+        self._pending_path = str(self.pending_dir)
 
     def create(self) -> None:
         """Make the folders of an empty store (idempotent)."""
@@ -96,10 +146,15 @@ class PageStore:
 
     @staticmethod
     def read_current(page_dir: Path | str) -> int:
+        """The number in `current`; 0 when there is none. Garbage (a damaged file) reads as
+        the highest revision file present, so the page stays readable until `wiki check --repair`."""
         try:
-            return int(read_small(os.path.join(page_dir, "current")).strip() or 0)
+            raw = read_small(os.path.join(page_dir, "current")).strip()
         except FileNotFoundError:
             return 0
+        if raw.isdigit() and len(raw) <= 9:  # bytes.isdigit is ASCII only
+            return int(raw)
+        return latest_revision_file(page_dir)
 
     def exists(self, name: str) -> bool:
         """True when the page has a latest revision that is not a deletion."""
@@ -125,7 +180,9 @@ class PageStore:
             if revision is None:
                 raise PageDeleted(name, current) from None
             raise RevisionNotFound(name, wanted) from None
-        return PageRevision(name, wanted, data.decode("utf-8"))
+        # A revision damaged mid-character is shown with U+FFFD, never a 500; `wiki check` names it.
+        # "\r" is dropped as MoinMoin 1.9 does: its revisions are written with CRLF.
+        return PageRevision(name, wanted, data.decode("utf-8", "replace").replace("\r", ""))
 
     def revision_size(self, name: str, revision: int) -> int | None:
         """Bytes of a revision's text; None for a deletion (or a revision that is not there)."""
@@ -138,8 +195,21 @@ class PageStore:
         return (self.page_dir(name) / "revisions" / _revision_file(revision)).exists()
 
     def history(self, name: str) -> list[LogEntry]:
-        """The page's edit-log, newest first."""
-        return read_log(self.page_dir(name) / "edit-log")[::-1]
+        """The page's whole edit-log, newest first (see history_from for a bounded read)."""
+        return list(read_log_reversed(self.page_dir(name) / "edit-log"))
+
+    def history_from(self, name: str) -> Iterator[LogEntry]:
+        """The page's edit-log newest first, read lazily from the end: take what you show."""
+        return read_log_reversed(self.page_dir(name) / "edit-log")
+
+    def log_entry(self, name: str, revision: int) -> LogEntry | None:
+        """The log line that made `revision` (read from the end: recent revisions cost little)."""
+        for entry in self.history_from(name):
+            if entry.revision == revision and is_revision(entry):
+                return entry
+            if entry.revision < revision:
+                return None
+        return None
 
     def list_pages(self) -> list[str]:
         """Names of every existing (not deleted) page, sorted.
@@ -156,10 +226,7 @@ class PageStore:
         except (FileNotFoundError, UnicodeDecodeError):
             pass
         pages = self._scan_pages()
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        temp = cache.with_name(f".tmp-page-list.{os.getpid()}")
-        temp.write_text(token + "\n" + "\n".join(pages), "utf-8")
-        temp.replace(cache)
+        write_best_effort(cache, (token + "\n" + "\n".join(pages)).encode("utf-8"))
         return pages
 
     def _scan_pages(self) -> list[str]:
@@ -169,15 +236,15 @@ class PageStore:
         except FileNotFoundError:
             return []
         for entry in entries:
-            if not entry.is_dir():
-                continue
             try:
+                if not entry.is_dir():
+                    continue
                 name = names.unquote_fs(entry.name)
-            except ValueError:
-                continue
-            current = self.read_current(Path(entry.path))
-            if current and os.path.exists(os.path.join(entry.path, "revisions", _revision_file(current))):
-                found.append(name)
+                current = self.read_current(Path(entry.path))
+                if current and os.path.exists(os.path.join(entry.path, "revisions", _revision_file(current))):
+                    found.append(name)
+            except (OSError, ValueError):
+                continue  # an unreadable or foreign folder: `wiki check` names it
         return sorted(found, key=lambda n: (n.casefold(), n))
 
     def recent_changes(self, limit: int, since_us: int = 0) -> list[LogEntry]:
@@ -247,16 +314,50 @@ class PageStore:
     # Writing -------------------------------------------------------------
 
     @contextmanager
-    def locked(self, name: str) -> Iterator[Path]:
-        """Hold the page's lock (flock on its lock file) for a whole change."""
+    def locked(self, name: str, timeout: float | None = None) -> Iterator[Path]:
+        """Hold the page's lock (flock on its lock file) for a whole change.
+
+        Gives up with PageBusy after `timeout` seconds (the store's lock_timeout by default;
+        0: do not wait at all), so one hung writer never takes every server thread with it.
+        """
         page_dir = self.page_dir(name)
-        (page_dir / "revisions").mkdir(parents=True, exist_ok=True)
-        fd = os.open(page_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        wait = self.lock_timeout if timeout is None else timeout
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            (page_dir / "revisions").mkdir(parents=True, exist_ok=True)
+            fd = os.open(page_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise storage_error(error, f"Changing {name!r}") or error from error
+        try:
+            _flock(fd, name, wait)
             yield page_dir
         finally:
             os.close(fd)
+
+    def _marked(self, changed: list[str], work: Callable[[], int]) -> int:
+        """Run `work` (a commit, under the pages' locks) with the pages marked in pending/.
+
+        A process killed mid-change leaves the marks behind; `recover_pending` (run by
+        servers, CGI requests and search catch-up) then finishes or sets aside what it left.
+        A committed change whose last steps failed keeps its marks for the same reason.
+        A disk that refuses writes becomes StorageFull or StorageUnavailable here.
+        """
+        markers = [os.path.join(self._pending_path, names.quote_fs(name)) for name in changed]
+        try:
+            os.makedirs(self._pending_path, exist_ok=True)
+            for marker in markers:
+                os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o644))
+        except OSError as error:
+            _remove(markers)
+            raise storage_error(error, f"Saving {changed[0]!r}") or error from error
+        try:
+            number = work()
+        except _Unfinished as unfinished:
+            return unfinished.number
+        except WikiError:
+            _remove(markers)  # refused before its commit point: nothing to recover
+            raise
+        _remove(markers)
+        return number
 
     def save(
         self,
@@ -268,24 +369,33 @@ class PageStore:
         comment: str = "",
         action: str = SAVE,
         extra: str = "",
+        merge: Merger | None = None,
     ) -> int:
         """Write `text` as the next revision and return its number.
 
-        Raises EditConflict, writing nothing, when `base_revision` is not the
-        latest. Saving the text the latest revision already has writes nothing
-        and returns that revision.
+        When `base_revision` is not the latest, `merge` (if given) is called under the page's
+        lock with (base text, latest text, latest revision) and the (text, comment) it returns
+        is saved instead:
+        nobody can save between the merge and its save. Without `merge`, or when it raises,
+        nothing is written (EditConflict). Saving the text the latest revision already has
+        writes nothing and returns that revision.
         """
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         with self.locked(name) as page_dir:
             current = self.recover_page(page_dir, name)
             if base_revision != current:
-                raise EditConflict(name, base_revision, current)
+                if merge is None or base_revision > current:
+                    raise EditConflict(name, base_revision, current)
+                base_text = self._text_or_empty(page_dir, base_revision)
+                text, comment = merge(base_text, self._text_or_empty(page_dir, current), current)
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
             latest = self._latest_text(page_dir, current)
             if latest == text:
                 return current
             if latest is None and action == SAVE:
                 action = SAVENEW
-            return self._commit(page_dir, name, current + 1, text, author, comment, action, extra)
+            return self._marked([name], lambda: self._commit(page_dir, name, current + 1, text, author, comment,
+                                                             action, extra))
 
     def delete(self, name: str, *, base_revision: int, author: Author, comment: str = "") -> int:
         """Record a deletion as a new revision with no text; history stays."""
@@ -295,7 +405,8 @@ class PageStore:
                 raise EditConflict(name, base_revision, current)
             if self._latest_text(page_dir, current) is None:
                 raise PageNotFound(name)
-            return self._commit(page_dir, name, current + 1, None, author, comment, DELETE, "")
+            return self._marked([name], lambda: self._commit(page_dir, name, current + 1, None, author, comment,
+                                                             DELETE, ""))
 
     def rename(self, old: str, new: str, *, base_revision: int, author: Author, comment: str = "") -> int:
         """Move a page with its whole history to `new`; `old` becomes a deletion naming `new`.
@@ -312,59 +423,97 @@ class PageStore:
             text = self._latest_text(old_dir, current)
             if text is None:
                 raise PageNotFound(old)
-            if self.recover_page(new_dir, new) != 0 or read_log(new_dir / "edit-log"):
+            if self.recover_page(new_dir, new) != 0 or next(read_log_reversed(new_dir / "edit-log"), None):
                 raise PageExists(f"{new!r} already has a page or a history; choose another name.")
-            for number in range(1, current + 1):
-                source = old_dir / "revisions" / _revision_file(number)
-                if source.exists():
-                    os.link(source, new_dir / "revisions" / _revision_file(number))
-            write_atomically(new_dir / "edit-log", (old_dir / "edit-log").read_bytes())
-            renamed = self._commit(new_dir, new, current + 1, text, author, comment or f"Renamed from {old}", RENAME, old)
-            self._commit(old_dir, old, current + 1, None, author, comment or f"Renamed to {new}", DELETE, new)
-            return renamed
+
+            def move() -> int:
+                try:
+                    for number in range(1, current + 1):
+                        source = old_dir / "revisions" / _revision_file(number)
+                        target = new_dir / "revisions" / _revision_file(number)
+                        if source.exists() and not target.exists():
+                            os.link(source, target)
+                    write_atomically(new_dir / "edit-log", (old_dir / "edit-log").read_bytes())
+                except OSError as error:
+                    raise storage_error(error, f"Renaming {old!r}") or error from error
+                renamed = self._commit(new_dir, new, current + 1, text, author, comment or f"Renamed from {old}",
+                                       RENAME, old)
+                self._commit(old_dir, old, current + 1, None, author, comment or f"Renamed to {new}", DELETE, new)
+                return renamed
+
+            return self._marked([new, old], move)
 
     @staticmethod
     def _latest_text(page_dir: Path, current: int) -> str | None:
         if current == 0:
             return None
         try:
-            return (page_dir / "revisions" / _revision_file(current)).read_bytes().decode("utf-8")
+            data = (page_dir / "revisions" / _revision_file(current)).read_bytes()
         except FileNotFoundError:
             return None
+        return data.decode("utf-8", "replace").replace("\r", "")
+
+    def _text_or_empty(self, page_dir: Path, revision: int) -> str:
+        """A revision's text for a merge: a deletion (or revision 0) counts as empty."""
+        return self._latest_text(page_dir, revision) or ""
 
     def _commit(
         self, page_dir: Path, name: str, number: int, text: str | None,
         author: Author, comment: str, action: str, extra: str,
     ) -> int:
-        """Steps 3-5 of the save protocol; the caller holds the page's lock."""
+        """Steps 3-5 of the save protocol; the caller holds the page's lock and its pending mark.
+
+        The page's edit-log line is the commit point. A disk error before it undoes what was
+        written and raises (StorageFull / StorageUnavailable: nothing was saved). After it the
+        save stands: the remaining steps are retried by recovery if they fail here, and the
+        failure is only logged.
+        """
         revisions = page_dir / "revisions"
+        target = revisions / _revision_file(number)
         created_or_deleted = text is None or self._latest_text(page_dir, number - 1) is None
-        if text is not None:
-            temp = revisions / f"{TEMP_PREFIX}{os.getpid()}-{number}"
-            with open(temp, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            try:
-                os.link(temp, revisions / _revision_file(number))  # never replaces
-            finally:
-                os.unlink(temp)
         entry = LogEntry(
             time.time_ns() // 1000, number, action, name,
             author.address, author.host, author.user_id, extra, comment,
         )
-        append_line(page_dir / "edit-log", entry.to_line())
-        append_line(self.global_log, entry.to_line())
-        write_atomically(page_dir / "current", f"{number:08d}\n".encode("ascii"))
-        fsync_directory(revisions)
-        fsync_directory(page_dir)
-        if created_or_deleted:
-            self.touch_pageset()
+        linked = False
+        try:
+            if text is not None:
+                fd, temp = temp_file(revisions, f"{number}")
+                try:
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(text.encode("utf-8"))
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    os.link(temp, target)  # never replaces
+                    linked = True
+                finally:
+                    os.unlink(temp)
+            append_line(page_dir / "edit-log", entry.to_line(), locked=True)
+        except OSError as error:
+            if linked:
+                try:
+                    os.unlink(target)  # never acknowledged, never published: nobody has seen it
+                except OSError:
+                    pass  # recovery moves it aside (it has no log line)
+            raise storage_error(error, f"Saving {name!r}") or error from error
+        try:
+            append_line(self.global_log, entry.to_line())
+            write_atomically(page_dir / "current", f"{number:08d}\n".encode("ascii"))
+            fsync_directory(revisions)
+            fsync_directory(page_dir)
+            if created_or_deleted:
+                self.touch_pageset()
+        except OSError as error:
+            # Committed: the pending mark stays (this process cannot remove it either, most
+            # likely) and recovery finishes the rest as soon as the disk allows.
+            print(f"flatwiki: {name!r} revision {number} is saved, finishing it failed ({error}); "
+                  "it is completed by the next recovery pass", file=sys.stderr)
+            raise _Unfinished(number) from error
         return number
 
     def touch_pageset(self) -> None:
         """Say that the set of pages (or of attachments) changed: red/blue links need a re-render."""
-        write_atomically(self.pageset_file, f"{time.time_ns()}-{os.getpid()}\n".encode("ascii"))
+        write_atomically(self.pageset_file, f"{time.time_ns()}-{os.getpid()}-{os.urandom(4).hex()}\n".encode("ascii"))
 
     def recover_page(self, page_dir: Path, name: str) -> int:
         """Finish or set aside what a killed writer left; return the true latest revision.
@@ -379,7 +528,7 @@ class PageStore:
         while True:
             following = current + 1
             leftover = revisions / _revision_file(following)
-            logged = {e.revision: e for e in read_log(page_dir / "edit-log") if e.revision > current and is_revision(e)}
+            logged = self._logged_after(page_dir, current)
             if following in logged:
                 if logged[following].action != DELETE and not leftover.exists():
                     break
@@ -394,6 +543,73 @@ class PageStore:
             break
         return current
 
+    @staticmethod
+    def _logged_after(page_dir: Path, current: int) -> dict[int, LogEntry]:
+        """Revision lines of the page's log past `current`, read from the end until `current`."""
+        found: dict[int, LogEntry] = {}
+        for entry in read_log_reversed(page_dir / "edit-log"):
+            if entry.revision <= current and is_revision(entry):
+                break
+            if entry.revision > current and is_revision(entry):
+                found.setdefault(entry.revision, entry)
+        return found
+
+    def recover_pending(self) -> list[str]:
+        """Finish every change a killed process left marked in pending/; return the pages recovered.
+
+        Cheap when nothing is pending (one listdir), so servers may run it on every request.
+        A page whose lock is held is being changed right now: it is skipped, not waited for.
+        """
+        try:
+            marked = os.listdir(self._pending_path)
+        except FileNotFoundError:
+            return []
+        recovered = []
+        for fsname in marked:
+            try:
+                name = names.unquote_fs(fsname)
+            except ValueError:
+                continue
+            try:
+                with self.locked(name, timeout=0) as page_dir:
+                    if not os.path.exists(os.path.join(self._pending_path, fsname)):
+                        continue  # its writer finished between our listdir and our lock
+                    self.recover_page(page_dir, name)
+                    self._finish_logs(page_dir)
+                    self.touch_pageset()  # the killed change may have created or deleted the page
+                    os.unlink(os.path.join(self._pending_path, fsname))
+                    recovered.append(name)
+            except (PageBusy, FileNotFoundError):
+                continue
+            except OSError as error:
+                print(f"flatwiki: cannot recover {name!r} yet: {error}", file=sys.stderr)
+        return recovered
+
+    def mark_pending(self, name: str) -> None:
+        """Ask the next recovery pass to redo a page's derived work (best effort: a disk that
+        refuses even this leaves it to `wiki check --repair`)."""
+        try:
+            os.makedirs(self._pending_path, exist_ok=True)
+            os.close(os.open(os.path.join(self._pending_path, names.quote_fs(name)), os.O_WRONLY | os.O_CREAT, 0o644))
+        except OSError:
+            pass
+
+    def has_pending(self) -> bool:
+        """Whether some change is under way or was killed (the fast path then steps aside)."""
+        try:
+            return bool(os.listdir(self._pending_path))
+        except FileNotFoundError:
+            return False
+
+    def _finish_logs(self, page_dir: Path) -> None:
+        """Give the global log every line of the page's latest revision that it lacks."""
+        current = self.read_current(page_dir)
+        for entry in read_log_reversed(page_dir / "edit-log"):
+            if entry.revision < current:
+                break
+            if entry.revision == current:
+                self.ensure_global_line(entry)
+
     def ensure_global_line(self, entry: LogEntry) -> None:
         line = entry.to_line().encode("utf-8")
         try:
@@ -405,3 +621,42 @@ class PageStore:
             pass
         append_line(self.global_log, entry.to_line())
 
+
+def _remove(paths: list[str]) -> None:
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass  # left behind: the next recovery pass removes it
+
+
+class _Unfinished(Exception):
+    """A committed change whose later steps failed: callers treat it as saved (`number`)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def latest_revision_file(page_dir: Path | str) -> int:
+    """The highest revision number with a file (0 if none): what `current` should at least say."""
+    try:
+        found = [int(n) for n in os.listdir(os.path.join(page_dir, "revisions")) if n.isdigit() and len(n) == 8]
+    except FileNotFoundError:
+        return 0
+    return max(found, default=0)
+
+
+def _flock(fd: int, name: str, timeout: float) -> None:
+    """flock with a bounded wait (flock itself has no timeout): poll, backing off to 50 ms."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise PageBusy(name, timeout) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)

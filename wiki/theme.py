@@ -31,20 +31,30 @@ class Theme:
     @property
     def lookup(self) -> Any:
         if self._lookup is None:
-            from mako.lookup import TemplateLookup
-
-            self._lookup = TemplateLookup(
-                directories=[str(d / "templates") for d in self.directories],
-                module_directory=str(self.module_directory) if self.module_directory else None,
-                default_filters=["h"],
-                input_encoding="utf-8",
-                strict_undefined=True,
-                filesystem_checks=False,  # `version` is computed once per process too; restart to reload
-            )
+            self._lookup = self._make_lookup(self.module_directory)
         return self._lookup
 
+    def _make_lookup(self, module_directory: Path | None) -> Any:
+        from mako.lookup import TemplateLookup
+
+        return TemplateLookup(
+            directories=[str(d / "templates") for d in self.directories],
+            module_directory=str(module_directory) if module_directory else None,
+            default_filters=["h"],
+            input_encoding="utf-8",
+            strict_undefined=True,
+            filesystem_checks=False,  # `version` is computed once per process too; restart to reload
+        )
+
     def render(self, template: str, **context: Any) -> str:
-        return str(self.lookup.get_template(template).render(**context))
+        try:
+            compiled = self.lookup.get_template(template)
+        except OSError:
+            # The compiled-template cache cannot be written (a full or read-only disk): compile
+            # in memory from now on. Reads, error pages included, never depend on writing.
+            self._lookup = self._make_lookup(None)
+            compiled = self._lookup.get_template(template)
+        return str(compiled.render(**context))
 
     def static_file(self, filename: str) -> Path | None:
         """The file under the theme's static folder (or the default's); None if absent or outside."""

@@ -5,10 +5,11 @@ from werkzeug.wrappers import Response
 
 from wiki.editlog import DELETE, is_revision
 from wiki.errors import PageNotFound
-from wiki.views.base import Wiki, WikiRequest, page_name, themed
+from wiki.site import Site
+from wiki.views.base import WikiRequest, page_name, themed
 
 
-def page_backlinks(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def page_backlinks(wiki: Site, request: WikiRequest, name: str) -> Response:
     """The pages whose latest revision links here, from the link table."""
     name = page_name(name)
     sources = sorted(wiki.links.incoming(name), key=str.casefold)
@@ -18,7 +19,7 @@ def page_backlinks(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     return response
 
 
-def page_info(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def page_info(wiki: Site, request: WikiRequest, name: str) -> Response:
     """Size, revisions, created and last modified, authors, links in and out."""
     name = page_name(name)
     entries = wiki.store.history(name)

@@ -1,29 +1,21 @@
-"""What every view shares: the Wiki services object, the request type, themed responses, forms.
+"""What every view shares: the request type, themed responses, forms, redirects.
 
-Only here and above do werkzeug requests and responses appear.
+Only here and above do werkzeug requests and responses appear; the wiki's services
+are a `Site` (wiki/site.py), passed to every view.
 """
 from __future__ import annotations
 
 import urllib.parse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 from werkzeug.routing import MapAdapter
 from werkzeug.wrappers import Request, Response
 
 from wiki import auth, names
-from wiki.config import Config
-from wiki.drafts import DraftStore
-from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, PermissionDenied
-from wiki.links import LinkTable
-from wiki.pagecache import PageCache
-from wiki.rendercache import RENDERER_VERSION, RenderCache
-from wiki.storage import Author, PageRevision, PageStore
-from wiki.theme import Theme
-
-if TYPE_CHECKING:
-    from wiki.markup import LinkContext, Rendered, Renderer
-    from wiki.search import SearchIndex
+from wiki.errors import BadRequest, PayloadTooLarge, PermissionDenied
+from wiki.site import Site
+from wiki.storage import Author
 
 HTML = "text/html; charset=utf-8"
 
@@ -54,103 +46,6 @@ class WikiRequest(Request):
         return Author(address=self.remote_addr or "")
 
 
-class Wiki:
-    """The services of one configured wiki; cheap to build, everything heavy opens lazily."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.store = PageStore(config.data_dir)
-        self.theme = Theme.for_config(config)
-        self.render_cache = RenderCache(config.data_dir / "cache" / "html")
-        self.page_cache = PageCache(config, self.store, self.theme)
-        self.links = LinkTable(config.data_dir / "links")
-        self.drafts = DraftStore(config.data_dir / "drafts")
-        self._renderer: Renderer | None = None
-        self._secret: bytes | None = None
-        self._search_index: SearchIndex | None = None
-
-    @property
-    def renderer(self) -> Renderer:
-        if self._renderer is None:
-            from wiki.markup import Renderer  # Markdown, Pygments, nh3: only when a page is rendered
-
-            self._renderer = Renderer(camelcase=self.config.camelcase_links)
-        return self._renderer
-
-    @property
-    def search_index(self) -> SearchIndex:
-        if self._search_index is None:
-            from wiki.search import SearchIndex  # Whoosh costs ~80 ms: only for searches and saves
-
-            self._search_index = SearchIndex(self.config.data_dir / "index", self.store)
-        return self._search_index
-
-    @property
-    def secret(self) -> bytes:
-        if self._secret is None:
-            self._secret = auth.load_secret(self.config.secret_key, self.config.data_dir)
-        return self._secret
-
-    def render_key(self, request: WikiRequest, page: PageRevision) -> str:
-        return f"{RENDERER_VERSION}:{page.revision}:{self.store.pageset_token()}:{self.config.camelcase_links}:{request.script_root}"
-
-    def render_html(self, request: WikiRequest, page: PageRevision) -> tuple[Markup, bool]:
-        """(Sanitised HTML, volatile) of a revision, from the cache when nothing it depends on changed."""
-        key = self.render_key(request, page)
-        cached = self.render_cache.get(page.name, key, self.store.log_size())
-        if cached is not None:
-            return Markup(cached[0]), cached[1]
-        rendered = self._render_and_store(request, page)
-        return Markup(rendered.html), rendered.volatile
-
-    def _render_and_store(self, request: WikiRequest, page: PageRevision) -> Rendered:
-        rendered = self.renderer.render(page.text, self.link_context(request, page.name))
-        log_size = self.store.log_size() if rendered.volatile else None
-        self.render_cache.put(page.name, self.render_key(request, page), rendered.html, log_size)
-        return rendered
-
-    def render_text(self, request: WikiRequest, name: str, text: str) -> str:
-        return self.renderer.render(text, self.link_context(request, name)).html
-
-    def link_context(self, request: WikiRequest, name: str) -> LinkContext:
-        from wiki.attachments import AttachmentStore
-        from wiki.markup import LinkContext
-
-        return LinkContext(name, self.store.exists, request.page_url, request.edit_url, request.attachment_url,
-                           request.attachments_url, AttachmentStore(self.store).exists, self.store.list_pages,
-                           self.store.recent_changes, self._readable_text)
-
-    def _readable_text(self, name: str) -> str | None:
-        """A page's text for <<Include>>: None when it does not exist (or, once there are
-        read permissions, when this reader may not see it)."""
-        try:
-            return self.store.read(name).text
-        except PageNotFound:
-            return None
-
-    def after_change(self, request: WikiRequest, *changed: str) -> None:
-        """Bring what is derived from the store up to date after pages changed: their rendered
-        HTML (so the next view is a cache hit), the link table and the search index."""
-        for name in changed:
-            try:
-                page = self.store.read(name)
-            except PageNotFound:
-                self.links.record(name, ())
-                continue
-            self.links.record(name, self._render_and_store(request, page).links)
-        self.search_index.catch_up()
-
-    def page_etag(self, request: WikiRequest, name: str, revision: int, volatile: bool = False, note: str = "") -> str:
-        """The page view's ETag; a volatile page's also follows the edit-log, and a `note`
-        (such as "redirected from") makes a view of its own."""
-        extra = (str(self.store.log_size()) if volatile else "") + (f"|{note}" if note else "")
-        return self.page_cache.etag(name, revision, request.script_root, extra)
-
-    def require_writable(self) -> None:
-        if self.config.read_only:
-            raise PermissionDenied("This wiki is read-only: changes are switched off.")
-
-
 def page_name(raw: str) -> str:
     """Validate a name from a URL (400 via InvalidPageName when bad)."""
     return names.normalize(raw)
@@ -160,12 +55,12 @@ def int_arg(request: WikiRequest, key: str, default: int | None = None) -> int |
     raw = request.args.get(key)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 9:
-        raise BadRequest(f"{key!r} must be a revision number.")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # str.isdigit() takes '²'
+        raise BadRequest(f"{key!r} must be a whole number.")
     return int(raw)
 
 
-def form_fields(wiki: Wiki, request: WikiRequest) -> dict[str, str]:
+def form_fields(wiki: Site, request: WikiRequest) -> dict[str, str]:
     """Decode a urlencoded form strictly (bad UTF-8 is a 400, not silent U+FFFD),
     after checking its size and its CSRF token."""
     if request.content_length is not None and request.content_length > wiki.config.max_content_length:
@@ -192,7 +87,7 @@ def form_fields(wiki: Wiki, request: WikiRequest) -> dict[str, str]:
     return fields
 
 
-def csrf_field(wiki: Wiki, request: WikiRequest) -> Markup:
+def csrf_field(wiki: Site, request: WikiRequest) -> Markup:
     """The hidden input a changing form carries; sets the cookie on the response if needed."""
     cookie = request.cookies.get(auth.CSRF_COOKIE) or request.new_csrf_cookie
     if not cookie:
@@ -202,7 +97,7 @@ def csrf_field(wiki: Wiki, request: WikiRequest) -> Markup:
 
 
 def themed(
-    wiki: Wiki, request: WikiRequest, template: str, status: int = 200, *,
+    wiki: Site, request: WikiRequest, template: str, status: int = 200, *,
     title: str, page: str | None = None, robots: str = "noindex,nofollow", **context: Any,
 ) -> Response:
     """Render a theme template into an HTML response; forms on it get their CSRF cookie."""

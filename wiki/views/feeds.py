@@ -1,6 +1,7 @@
 """For machines: Atom feeds of changes (the wiki's and each page's), sitemap.xml, robots.txt."""
 from __future__ import annotations
 
+import itertools
 import os
 import xml.etree.ElementTree as etree
 from datetime import datetime, timezone
@@ -9,7 +10,8 @@ from werkzeug.wrappers import Response
 
 from wiki.editlog import LogEntry, is_revision
 from wiki.errors import PageNotFound
-from wiki.views.base import Wiki, WikiRequest, page_name
+from wiki.site import Site
+from wiki.views.base import WikiRequest, page_name
 from wiki.views.listing import recent_window
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -58,24 +60,24 @@ def _feed(request: WikiRequest, title: str, self_url: str, alternate: str, entri
     return response
 
 
-def recent_feed(wiki: Wiki, request: WikiRequest) -> Response:
+def recent_feed(wiki: Site, request: WikiRequest) -> Response:
     """The wiki's recent changes as Atom (?count= and ?days= as on the page)."""
     limit, _, since = recent_window(request)
     return _feed(request, f"{wiki.config.site_name}: recent changes", _absolute(request, "recent_feed"),
                  _absolute(request, "recent_changes"), wiki.store.recent_changes(min(limit, 100), since))
 
 
-def page_feed(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def page_feed(wiki: Site, request: WikiRequest, name: str) -> Response:
     """One page's changes as Atom."""
     name = page_name(name)
-    entries = wiki.store.history(name)
+    entries = list(itertools.islice(wiki.store.history_from(name), 50))
     if not entries:
         raise PageNotFound(name)
     return _feed(request, f"{wiki.config.site_name}: {name}", _absolute(request, "page_feed", name=name),
-                 _absolute(request, "show_page", name=name), entries[:50])
+                 _absolute(request, "show_page", name=name), entries)
 
 
-def sitemap(wiki: Wiki, request: WikiRequest) -> Response:
+def sitemap(wiki: Site, request: WikiRequest) -> Response:
     """Every page for search engines, with its last modification (the time of its `current`)."""
     urlset = etree.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
     for name in wiki.store.list_pages():
@@ -87,7 +89,7 @@ def sitemap(wiki: Wiki, request: WikiRequest) -> Response:
     return Response(body, content_type="application/xml; charset=utf-8")
 
 
-def robots_txt(wiki: Wiki, request: WikiRequest) -> Response:
+def robots_txt(wiki: Site, request: WikiRequest) -> Response:
     """Crawl the pages, not the actions (edit, history, diff, search: all under /+)."""
     prefix = request.script_root
     text = f"User-agent: *\nDisallow: {prefix}/+\nSitemap: {_absolute(request, 'sitemap')}\n"

@@ -10,12 +10,13 @@ from werkzeug.wrappers import Response
 from wiki import auth
 from wiki.attachments import AttachmentStore, content_type
 from wiki.errors import BadRequest, PayloadTooLarge, PermissionDenied
-from wiki.views.base import Wiki, WikiRequest, page_name, redirect, themed
+from wiki.site import Site
+from wiki.views.base import WikiRequest, page_name, redirect, themed
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields, beside the file itself
 
 
-def page_attachments(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def page_attachments(wiki: Site, request: WikiRequest, name: str) -> Response:
     """GET: the files with size and time, and an upload form. POST: upload, or delete one."""
     name = page_name(name)
     files = AttachmentStore(wiki.store)
@@ -46,7 +47,7 @@ def page_attachments(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     return response
 
 
-def download_attachment(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def download_attachment(wiki: Site, request: WikiRequest, name: str) -> Response:
     """The file: shown in the browser only for images, PDF and plain text; else a download."""
     name = page_name(name)
     filename = request.args.get("file", "")

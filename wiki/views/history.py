@@ -5,11 +5,13 @@ import difflib
 
 from werkzeug.wrappers import Response
 
-from wiki.editlog import DELETE
+from wiki.editlog import DELETE, is_revision
 from wiki.errors import BadRequest, PageNotFound, RevisionNotFound
-from wiki.views.base import Wiki, WikiRequest, int_arg, page_name, themed
+from wiki.site import Site
+from wiki.views.base import WikiRequest, int_arg, page_name, themed
 
 CONTEXT_LINES = 3
+HISTORY_PAGE = 100  # revisions a history page shows; older ones are a link away
 
 
 def diff_rows(old: str, new: str) -> list[dict[str, str]]:
@@ -28,32 +30,42 @@ def diff_rows(old: str, new: str) -> list[dict[str, str]]:
     return rows
 
 
-def page_history(wiki: Wiki, request: WikiRequest, name: str) -> Response:
-    """Every revision, newest first, with links to view and diff, and a form to compare any two."""
+def page_history(wiki: Site, request: WikiRequest, name: str) -> Response:
+    """The newest revisions (?until=N: from revision N back), read from the end of the page's
+    log, with links to view and diff, and a form to compare any two. Cost: one page of history."""
     name = page_name(name)
-    entries = wiki.store.history(name)
-    if not entries:
+    until = int_arg(request, "until")
+    entries, older = [], None
+    for entry in wiki.store.history_from(name):
+        if not is_revision(entry) or (until is not None and entry.revision > until):
+            continue
+        if len(entries) == HISTORY_PAGE:
+            older = entry.revision
+            break
+        entries.append(entry)
+    if not entries and wiki.store.current_revision(name) == 0:
         raise PageNotFound(name)
     sizes = {entry.revision: None if entry.action == DELETE else wiki.store.revision_size(name, entry.revision)
              for entry in entries}
     response = themed(
         wiki, request, "page_history.mako", title=f"History of {name}", page=name,
-        entries=entries, sizes=sizes, current=wiki.store.current_revision(name),
+        entries=entries, sizes=sizes, current=wiki.store.current_revision(name), older=older, until=until,
     )
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
-def _text_at(wiki: Wiki, name: str, revision: int) -> str:
+def _text_at(wiki: Site, name: str, revision: int) -> str:
     """A revision's text; a deletion reads as empty."""
     if wiki.store.revision_exists(name, revision):
         return wiki.store.read(name, revision).text
-    if any(entry.revision == revision and entry.action == DELETE for entry in wiki.store.history(name)):
+    entry = wiki.store.log_entry(name, revision)
+    if entry is not None and entry.action == DELETE:
         return ""
     raise RevisionNotFound(name, revision)
 
 
-def diff_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def diff_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """Differences between ?from=A and ?to=B (default: the latest change), as HTML or ?format=unified."""
     name = page_name(name)
     current = wiki.store.current_revision(name)
@@ -79,9 +91,8 @@ def diff_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
         return response
     if request.args.get("format", "html") != "html":
         raise BadRequest("format must be html or unified.")
-    entries = {entry.revision: entry for entry in wiki.store.history(name)}
     return themed(
         wiki, request, "diff_page.mako", title=f"Changes to {name}", page=name,
         start=start, to=to, current=current, rows=diff_rows(old, new),
-        start_entry=entries.get(start), to_entry=entries.get(to),
+        start_entry=wiki.store.log_entry(name, start), to_entry=wiki.store.log_entry(name, to),
     )

@@ -5,7 +5,8 @@ import time
 
 from werkzeug.wrappers import Response
 
-from wiki.views.base import Wiki, WikiRequest, int_arg, themed
+from wiki.site import Site
+from wiki.views.base import WikiRequest, int_arg, themed
 
 RECENT_DEFAULT, RECENT_MAX = 100, 1000
 
@@ -18,7 +19,7 @@ def recent_window(request: WikiRequest) -> tuple[int, int | None, int]:
     return limit, days, since
 
 
-def recent_changes(wiki: Wiki, request: WikiRequest) -> Response:
+def recent_changes(wiki: Site, request: WikiRequest) -> Response:
     """The newest changes from the global edit-log, newest first, grouped by day."""
     limit, days, since = recent_window(request)
     entries = wiki.store.recent_changes(limit, since)
@@ -29,7 +30,7 @@ def recent_changes(wiki: Wiki, request: WikiRequest) -> Response:
     return response
 
 
-def page_index(wiki: Wiki, request: WikiRequest) -> Response:
+def page_index(wiki: Site, request: WikiRequest) -> Response:
     """Every existing page, alphabetically."""
     pages = wiki.store.list_pages()
     response = themed(wiki, request, "page_index.mako", title="Page index", pages=pages)
@@ -38,7 +39,7 @@ def page_index(wiki: Wiki, request: WikiRequest) -> Response:
     return response
 
 
-def orphaned_pages(wiki: Wiki, request: WikiRequest) -> Response:
+def orphaned_pages(wiki: Site, request: WikiRequest) -> Response:
     """Existing pages that no page links to (the front page aside)."""
     linked = wiki.links.linked_targets()
     orphans = [name for name in wiki.store.list_pages() if name not in linked and name != wiki.config.front_page]
@@ -47,7 +48,7 @@ def orphaned_pages(wiki: Wiki, request: WikiRequest) -> Response:
     return response
 
 
-def wanted_pages(wiki: Wiki, request: WikiRequest) -> Response:
+def wanted_pages(wiki: Site, request: WikiRequest) -> Response:
     """Pages that are linked to but do not exist, with the pages that want them."""
     wanted = [(target, sorted(sources, key=str.casefold)) for target, sources in wiki.links.linked_targets().items()
               if not wiki.store.exists(target)]

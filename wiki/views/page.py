@@ -11,10 +11,22 @@ from werkzeug.wrappers import Response
 from wiki import auth
 from wiki.drafts import Draft, age
 from wiki.editlog import REVERT, LogEntry
-from wiki.errors import BadRequest, EditConflict, InvalidPageName, PageDeleted, PageNotFound, PayloadTooLarge
+from wiki.errors import (
+    BadRequest,
+    EditConflict,
+    InvalidPageName,
+    PageBusy,
+    PageDeleted,
+    PageNotFound,
+    PayloadTooLarge,
+    StorageFull,
+    StorageUnavailable,
+    WikiError,
+)
 from wiki.links import rewrite_links
-from wiki.merging import merge
-from wiki.views.base import Wiki, WikiRequest, form_fields, int_arg, page_name, redirect, themed
+from wiki.merging import Merged, merge
+from wiki.site import Site
+from wiki.views.base import WikiRequest, form_fields, int_arg, page_name, redirect, themed
 from wiki.views.history import diff_rows
 
 MAX_COMMENT = 500
@@ -22,10 +34,23 @@ TEMPLATE_SUFFIX = "Template"  # pages named so are offered as the start of a new
 REDIRECT = re.compile(r"\A#redirect[ \t]+(.+?)[ \t]*$", re.I | re.M)
 
 
+# A save the person can simply try again: the text goes back into the editor.
+RETRYABLE = (PageBusy, StorageFull, StorageUnavailable)
+
+
+class MergeConflict(EditConflict):
+    """Both sides changed the same lines: nothing was written; the editor shows the markers."""
+
+    def __init__(self, name: str, base_revision: int, current_revision: int, merged: Merged,
+                 base: str, theirs: str) -> None:
+        super().__init__(name, base_revision, current_revision)
+        self.merged, self.base, self.theirs = merged, base, theirs
+
+
 def _base_revision(form: dict[str, str], what: str) -> int:
     """The revision the form was filled in against (what a later save is checked against)."""
     base = form.get("base_revision", "")
-    if not base.isdigit() or len(base) > 9:
+    if not (base.isascii() and base.isdigit()) or len(base) > 9:
         raise BadRequest(f"The {what} form is missing its base revision; reload it and start again.")
     return int(base)
 
@@ -34,7 +59,7 @@ def _comment(form: dict[str, str]) -> str:
     return " ".join(form.get("comment", "").split())[:MAX_COMMENT]
 
 
-def _confirmation(wiki: Wiki, request: WikiRequest, template: str, title: str, name: str, **context: Any) -> Response:
+def _confirmation(wiki: Site, request: WikiRequest, template: str, title: str, name: str, **context: Any) -> Response:
     """The GET side of delete, rename: a form about an existing page, never cached."""
     wiki.store.read(name)
     response = themed(wiki, request, template, title=title, page=name,
@@ -53,16 +78,16 @@ def _canonical_redirect(request: WikiRequest, endpoint: str, raw: str, name: str
     return redirect(request, location, 301)
 
 
-def _entry_for(wiki: Wiki, name: str, revision: int) -> LogEntry | None:
-    return next((entry for entry in wiki.store.history(name) if entry.revision == revision), None)
+def _entry_for(wiki: Site, name: str, revision: int) -> LogEntry | None:
+    return wiki.store.log_entry(name, revision)
 
 
-def front_page(wiki: Wiki, request: WikiRequest) -> Response:
+def front_page(wiki: Site, request: WikiRequest) -> Response:
     """/ leads to the configured front page."""
     return redirect(request, request.page_url(wiki.config.front_page), 302)
 
 
-def show_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def show_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """A page (latest, or ?rev=N) rendered in the theme; 304 when the browser's copy is current."""
     raw, name = name, page_name(name)
     moved = _canonical_redirect(request, "show_page", raw, name)
@@ -85,8 +110,9 @@ def show_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
         if destination != name:
             return redirect(request, request.url_for("show_page", name=destination, redirected_from=name), 302)
     redirected_from = request.args.get("redirected_from", "")
-    content, volatile = wiki.render_html(request, page)
-    etag = wiki.page_etag(request, name, page.revision, volatile, redirected_from)
+    html, volatile = wiki.render_html(request, page)
+    content = Markup(html)
+    etag = wiki.page_etag(request.script_root, name, page.revision, volatile, redirected_from)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
@@ -104,7 +130,7 @@ def show_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     return response
 
 
-def missing_page(wiki: Wiki, request: WikiRequest, name: str, deleted: PageDeleted | None = None) -> Response:
+def missing_page(wiki: Site, request: WikiRequest, name: str, deleted: PageDeleted | None = None) -> Response:
     """404 that offers to create the page (and, for a deleted one, its history)."""
     return themed(
         wiki, request, "missing_page.mako", 404, title=name, page=name,
@@ -112,7 +138,7 @@ def missing_page(wiki: Wiki, request: WikiRequest, name: str, deleted: PageDelet
     )
 
 
-def raw_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def raw_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """The Markdown source of a revision, as plain UTF-8 text."""
     name = page_name(name)
     page = wiki.store.read(name, int_arg(request, "rev"))
@@ -124,13 +150,13 @@ def raw_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
 
 
 def _editor(
-    wiki: Wiki, request: WikiRequest, name: str, *, text: str, base_revision: int, comment: str = "",
+    wiki: Site, request: WikiRequest, name: str, *, text: str, base_revision: int, comment: str = "",
     status: int = 200, preview: Markup | None = None, conflict: EditConflict | None = None,
     their_changes: list[dict[str, str]] | None = None, your_changes: list[dict[str, str]] | None = None,
-    conflicts: int = 0, draft: Draft | None = None, templates: list[str] | None = None,
+    conflicts: int = 0, draft: Draft | None = None, templates: list[str] | None = None, error: str = "",
 ) -> Response:
     response = themed(
-        wiki, request, "edit_page.mako", status, title=f"Edit {name}", page=name,
+        wiki, request, "edit_page.mako", status, title=f"Edit {name}", page=name, error=error,
         text=text, base_revision=base_revision, comment=comment, preview=preview,
         conflict=conflict, their_changes=their_changes or [], your_changes=your_changes or [], conflicts=conflicts,
         is_new=not wiki.store.exists(name), draft=draft, draft_age=age(draft) if draft else "",
@@ -140,7 +166,7 @@ def _editor(
     return response
 
 
-def edit_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """GET: the editor (offering this browser's unsaved draft). POST: preview, or save — a
     stale base revision is merged with the other change, or answers 409 with conflict markers."""
     name = page_name(name)
@@ -179,45 +205,43 @@ def edit_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
         return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment, preview=preview)
     if form.get("action") != "save":
         raise BadRequest("Choose Preview or Save.")
+
+    def merge_with_theirs(base: str, theirs: str, latest: int) -> tuple[str, str]:
+        """Called by the store under the page's lock when someone saved since `base_revision`."""
+        merged = merge(base, theirs, text, their_label=f"revision {latest}")
+        if merged.conflicts:
+            raise MergeConflict(name, base_revision, latest, merged, base, theirs)
+        note = f"merged with revision {latest}"
+        return merged.text, f"{comment} ({note})" if comment else note.capitalize()
+
     try:
-        wiki.store.save(name, text, base_revision=base_revision, author=request.author, comment=comment)
-    except EditConflict as conflict:
-        return _conflict(wiki, request, name, text, comment, conflict, owner)
+        wiki.store.save(name, text, base_revision=base_revision, author=request.author, comment=comment,
+                        merge=merge_with_theirs)
+    except MergeConflict as clash:
+        wiki.drafts.save(owner, name, clash.current_revision, clash.merged.text)
+        return _editor(
+            wiki, request, name, text=clash.merged.text, base_revision=clash.current_revision, comment=comment,
+            status=409, conflict=clash, their_changes=diff_rows(clash.base, clash.theirs),
+            your_changes=diff_rows(clash.base, text), conflicts=clash.merged.conflicts,
+        )
+    except RETRYABLE as failed:
+        return _save_failed(wiki, request, name, text, base_revision, comment, owner, failed)
     wiki.drafts.discard(owner, name)
     wiki.after_change(request, name)  # findable, linked and rendered the moment the user sees it
     return redirect(request, request.page_url(name))
 
 
-def _text_of(wiki: Wiki, name: str, revision: int) -> str:
-    return wiki.store.read(name, revision).text if revision and wiki.store.revision_exists(name, revision) else ""
+def _save_failed(wiki: Site, request: WikiRequest, name: str, text: str, base_revision: int, comment: str,
+                 owner: str, failed: WikiError) -> Response:
+    """The editor again, with the person's text and what went wrong: nothing typed is lost."""
+    kept = wiki.drafts.save(owner, name, base_revision, text) if owner else False
+    message = f"{failed} Your text is still in the editor below" + (
+        " and kept as a draft in this browser." if kept else "; copy it somewhere safe before leaving this page.")
+    return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment,
+                   status=failed.status, error=message)
 
 
-def _conflict(wiki: Wiki, request: WikiRequest, name: str, text: str, comment: str, conflict: EditConflict,
-              owner: str) -> Response:
-    """Someone saved meanwhile: merge both changes; save a clean merge, else return 409 with
-    conflict markers in the editor and both sides' changes shown. Nothing is overwritten."""
-    base = _text_of(wiki, name, conflict.base_revision)
-    theirs = _text_of(wiki, name, conflict.current_revision)
-    merged = merge(base, theirs, text, their_label=f"revision {conflict.current_revision}")
-    if merged.conflicts == 0:
-        note = f"merged with revision {conflict.current_revision}"
-        try:
-            wiki.store.save(name, merged.text, base_revision=conflict.current_revision, author=request.author,
-                            comment=f"{comment} ({note})" if comment else note.capitalize())
-        except EditConflict as again:
-            return _conflict(wiki, request, name, text, comment, again, owner)
-        wiki.drafts.discard(owner, name)
-        wiki.after_change(request, name)
-        return redirect(request, request.page_url(name))
-    wiki.drafts.save(owner, name, conflict.current_revision, merged.text)
-    return _editor(
-        wiki, request, name, text=merged.text, base_revision=conflict.current_revision, comment=comment,
-        status=409, conflict=conflict, their_changes=diff_rows(base, theirs), your_changes=diff_rows(base, text),
-        conflicts=merged.conflicts,
-    )
-
-
-def revert_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def revert_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """GET: confirm restoring ?rev=N. POST: save that text as a new revision."""
     name = page_name(name)
     wiki.require_writable()
@@ -236,12 +260,12 @@ def revert_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     form = form_fields(wiki, request)
     base_revision = _base_revision(form, "revert")
     revision_text = form.get("revision", "")
-    if not revision_text.isdigit() or len(revision_text) > 9:
+    if not (revision_text.isascii() and revision_text.isdigit()) or len(revision_text) > 9:
         raise BadRequest("The revert form does not say which revision to restore; start again from the history.")
     revision = int(revision_text)
     old = wiki.store.read(name, revision)
     comment = _comment(form) or f"Reverted to revision {revision}"
-    wiki.store.save(
+    wiki.store.save(  # a stale base is a 409: restoring over someone's newer change needs a fresh look
         name, old.text, base_revision=base_revision, author=request.author,
         comment=comment, action=REVERT, extra=str(revision),
     )
@@ -249,7 +273,7 @@ def revert_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     return redirect(request, request.page_url(name))
 
 
-def delete_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def delete_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """GET: confirm. POST: record a deletion (a revision; the history stays and can be reverted)."""
     name = page_name(name)
     wiki.require_writable()
@@ -262,7 +286,7 @@ def delete_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
 
 
 
-def rename_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def rename_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """GET: the form. POST: move the page with its history; optionally update the links to it."""
     name = page_name(name)
     wiki.require_writable()
@@ -282,7 +306,7 @@ def rename_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
     return redirect(request, request.page_url(new))
 
 
-def _update_links(wiki: Wiki, request: WikiRequest, old: str, new: str) -> list[str]:
+def _update_links(wiki: Site, request: WikiRequest, old: str, new: str) -> list[str]:
     """Rewrite [[links]] to `old` in every page that has them, each as a normal revision."""
     updated = []
     for source in sorted(wiki.links.incoming(old)):
@@ -302,10 +326,10 @@ def _update_links(wiki: Wiki, request: WikiRequest, old: str, new: str) -> list[
     return updated
 
 
-def print_page(wiki: Wiki, request: WikiRequest, name: str) -> Response:
+def print_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """The page alone, without the wiki around it, for paper or a PDF."""
     name = page_name(name)
     page = wiki.store.read(name, int_arg(request, "rev"))
-    content, _ = wiki.render_html(request, page)
+    content = Markup(wiki.render_html(request, page)[0])
     return themed(wiki, request, "print_page.mako", title=name, page=name, revision=page.revision, content=content,
                   entry=_entry_for(wiki, name, page.revision), address=request.host_url.rstrip("/") + request.page_url(name))

@@ -4,12 +4,13 @@ from __future__ import annotations
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from wiki.views.base import Wiki, WikiRequest, int_arg, redirect, themed
+from wiki.site import Site
+from wiki.views.base import WikiRequest, int_arg, redirect, themed
 
 MAX_RESULT_PAGE = 500
 
 
-def search(wiki: Wiki, request: WikiRequest) -> Response:
+def search(wiki: Site, request: WikiRequest) -> Response:
     """?q=words; an exact page title jumps there (303) unless ?fulltext=1 asks for results."""
     text = request.args.get("q", "")
     result_page = min(int_arg(request, "page", 1) or 1, MAX_RESULT_PAGE)

@@ -1,5 +1,8 @@
 <%inherit file="layout.mako"/>
 <h1 class="page-title">${'Create' if is_new else 'Edit'} ${page}</h1>
+% if error:
+<p class="notice error" role="alert">${error}</p>
+% endif
 % if conflict:
 <div class="notice conflict" role="alert">
   <p><strong>Edit conflict.</strong> Someone else saved revision ${conflict.current_revision} while you were editing

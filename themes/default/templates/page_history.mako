@@ -47,3 +47,13 @@
 </div>
 <button type="submit">Compare selected revisions</button>
 </form>
+% if older is not None or until is not None:
+<nav class="pager" aria-label="More history">
+% if until is not None:
+  <a href="${url('page_history', name=page)}" rel="nofollow">Newest revisions</a>
+% endif
+% if older is not None:
+  <a href="${url('page_history', name=page, until=older)}" rel="nofollow">Older revisions (from ${older} back)</a>
+% endif
+</nav>
+% endif

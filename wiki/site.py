@@ -1,0 +1,205 @@
+"""The services of one wiki, wired once: store, caches, renderer per thread, search, links.
+
+The app, the CGI fast path and the command line all build a `Site` and use it; nothing
+else wires these together. It owns the three things that were kept in several places
+and drifted: every cache key (`cache_key`), the work after a change (`after_change`),
+and recovery from a killed change (`recover`). Importing it loads only the standard
+library: Markdown, Whoosh and Mako open on first use.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+import time
+import traceback
+
+from wiki import __version__, auth
+from wiki.config import Config
+from wiki.drafts import DraftStore
+from wiki.errors import PageNotFound, PermissionDenied
+from wiki.links import LinkTable
+from wiki.pagecache import PageCache
+from wiki.rendercache import RENDERER_VERSION, RenderCache
+from wiki.storage import PageRevision, PageStore
+from wiki.theme import Theme
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI hit
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from wiki.markup import LinkContext, Rendered, Renderer
+    from wiki.search import SearchIndex
+
+    class Urls(Protocol):
+        """Where links lead: a request (any mount point) or an export."""
+
+        script_root: str
+
+        def page_url(self, name: str) -> str: ...
+        def edit_url(self, name: str) -> str: ...
+        def attachment_url(self, name: str, filename: str) -> str: ...
+        def attachments_url(self, name: str) -> str: ...
+
+RECOVERY_INTERVAL = 1.0  # seconds between looks at pending/ in a long-running process
+
+
+def log_failure(what: str) -> None:
+    """Tell the operator (stderr: the server's error log) about derived work that failed."""
+    print(f"flatwiki: {what}:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
+
+
+class Site:
+    """One configured wiki's services; cheap to build (CGI builds one per request)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.store = PageStore(config.data_dir, lock_timeout=config.lock_timeout)
+        self.theme = Theme.for_config(config)
+        self.page_cache = PageCache(config.data_dir / "cache" / "pages", self.store, self.cache_key)
+        self.render_cache = RenderCache(config.data_dir / "cache" / "html")
+        self.links = LinkTable(config.data_dir / "links")
+        self.drafts = DraftStore(config.data_dir / "drafts")
+        self._config_print = hashlib.sha1(repr(config).encode("utf-8")).hexdigest()
+        self._local = threading.local()
+        self._lock = threading.Lock()  # guards the lazily built shared objects below
+        self._secret: bytes | None = None
+        self._search_index: SearchIndex | None = None
+        self._next_recovery = 0.0
+
+    # Keys -----------------------------------------------------------------
+
+    def cache_key(self, script_root: str, *parts: str) -> str:
+        """The one cache key: whatever a stored page or response depends on besides `parts`
+        (the frozen config, this release, the theme's files, the set of pages, the mount point)."""
+        fixed = [__version__, self._config_print, self.theme.version, self.store.pageset_token(), script_root]
+        return hashlib.sha1("\x00".join([*fixed, *parts]).encode("utf-8")).hexdigest()[:20]
+
+    def page_etag(self, script_root: str, name: str, revision: int, volatile: bool = False, note: str = "") -> str:
+        """A page view's ETag; a volatile page's also follows the edit-log, and a `note`
+        (such as "redirected from") makes a view of its own."""
+        extra = (str(self.store.log_size()) if volatile else "") + (f"|{note}" if note else "")
+        return self.cache_key(script_root, "page", name, str(revision), extra)
+
+    def render_key(self, script_root: str, page: PageRevision) -> str:
+        return self.cache_key(script_root, "html", RENDERER_VERSION, page.name, str(page.revision))
+
+    # Shared objects, built on first use -------------------------------------
+
+    @property
+    def renderer(self) -> Renderer:
+        """This thread's renderer: Python-Markdown instances hold per-call state and are not thread-safe."""
+        renderer: Renderer | None = getattr(self._local, "renderer", None)
+        if renderer is None:
+            from wiki.markup import Renderer  # Markdown, Pygments, nh3: only when a page is rendered
+
+            renderer = self._local.renderer = Renderer(camelcase=self.config.camelcase_links)
+        return renderer
+
+    @property
+    def search_index(self) -> SearchIndex:
+        if self._search_index is None:
+            with self._lock:
+                if self._search_index is None:
+                    from wiki.search import SearchIndex  # Whoosh costs ~80 ms: only for searches and saves
+
+                    self._search_index = SearchIndex(self.config.data_dir / "index", self.store)
+        return self._search_index
+
+    @property
+    def secret(self) -> bytes:
+        if self._secret is None:
+            with self._lock:
+                if self._secret is None:
+                    self._secret = auth.load_secret(self.config.secret_key, self.config.data_dir)
+        return self._secret
+
+    # Rendering ------------------------------------------------------------
+
+    def render_html(self, urls: Urls, page: PageRevision) -> tuple[str, bool]:
+        """(Sanitised HTML, volatile) of a revision, from the cache when nothing it depends on changed."""
+        key = self.render_key(urls.script_root, page)
+        cached = self.render_cache.get(page.name, key, self.store.log_size())
+        if cached is not None:
+            return cached
+        rendered = self._render_and_store(urls, page)
+        return rendered.html, rendered.volatile
+
+    def _render_and_store(self, urls: Urls, page: PageRevision) -> Rendered:
+        rendered = self.renderer.render(page.text, self.link_context(urls, page.name))
+        log_size = self.store.log_size() if rendered.volatile else None
+        self.render_cache.put(page.name, self.render_key(urls.script_root, page), rendered.html, log_size)
+        return rendered
+
+    def render_text(self, urls: Urls, name: str, text: str) -> str:
+        return self.renderer.render(text, self.link_context(urls, name)).html
+
+    def link_context(self, urls: Urls, name: str) -> LinkContext:
+        from wiki.attachments import AttachmentStore
+        from wiki.markup import LinkContext
+
+        return LinkContext(name, self.store.exists, urls.page_url, urls.edit_url, urls.attachment_url,
+                           urls.attachments_url, AttachmentStore(self.store).exists, self.store.list_pages,
+                           self.store.recent_changes, self._readable_text)
+
+    def _readable_text(self, name: str) -> str | None:
+        """A page's text for <<Include>>: None when it does not exist (or, once there are
+        read permissions, when this reader may not see it)."""
+        try:
+            return self.store.read(name).text
+        except PageNotFound:
+            return None
+
+    # After a change -------------------------------------------------------
+
+    def after_change(self, urls: Urls | None, *changed: str) -> None:
+        """Bring what is derived from the store up to date after pages changed: the link table,
+        their rendered HTML (so the next view is a cache hit) and the search index.
+
+        The change itself is already stored: a failure here is logged and never raised. The
+        page is marked pending, so the next recovery pass (or `wiki check --repair`) redoes it.
+        """
+        for name in changed:
+            try:
+                self._record_links(urls, name)
+            except Exception:
+                log_failure(f"{name!r} is saved, but updating its links and cache failed")
+                self.store.mark_pending(name)
+        try:
+            self.search_index.catch_up()
+        except Exception:
+            log_failure("a change is saved, but the search index could not catch up (the next search retries)")
+
+    def _record_links(self, urls: Urls | None, name: str) -> None:
+        try:
+            page = self.store.read(name)
+        except PageNotFound:
+            self.links.record(name, ())
+            return
+        if urls is not None:
+            self.links.record(name, self._render_and_store(urls, page).links)
+        else:  # no request (recovery, the command line): find the links without URLs or caching
+            self.links.record(name, self.renderer.links(name, page.text, self.store.exists))
+
+    def recover(self, force: bool = False) -> list[str]:
+        """Finish changes a killed process left half done, then their derived work. At most once
+        a second unless `force`d: cheap enough to call on every request of a long-running server."""
+        now = time.monotonic()
+        if not force and now < self._next_recovery:
+            return []
+        self._next_recovery = now + RECOVERY_INTERVAL
+        if not self.store.has_pending():
+            return []
+        try:
+            recovered = self.store.recover_pending()
+        except OSError:
+            log_failure("recovering half-saved pages failed (retried on the next request)")
+            return []
+        if recovered:
+            self.after_change(None, *recovered)
+        return recovered
+
+    def require_writable(self) -> None:
+        if self.config.read_only:
+            raise PermissionDenied("This wiki is read-only: changes are switched off.")
+
