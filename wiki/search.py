@@ -16,8 +16,7 @@ import sys
 import threading
 import traceback
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,13 +28,20 @@ from whoosh.lang import stemmer_for_language
 from whoosh.writing import LockError
 
 from wiki import names, ranking
-from wiki.errors import PageNotFound
+from wiki.errors import PageNotFound, storage_error
 from wiki.searchquery import MAX_QUERY_CHARS, QueryParser, bound_expansions, cleaned, plain_words, searched_words
+from wiki.searchupkeep import (
+    apply_log,
+    flocked,
+    read_held,
+    read_mark,
+    record_segments,
+    verify_segments,
+    write_place,
+)
 from wiki.snippets import SnippetMaker
 from wiki.storage import PageStore, write_atomically
 
-MARK_FILE = "flatwiki-edit-log-offset"
-SEGMENTS_FILE = "flatwiki-segments"
 SCHEMA_FILE = "flatwiki-schema"
 SCHEMA_VERSION = "2"  # raise it whenever make_schema() changes: older indexes are rebuilt
 WRITER_TIMEOUT = 0.2
@@ -63,10 +69,6 @@ def make_schema() -> fields.Schema:
         author=fields.ID(stored=True),
         revision=fields.NUMERIC(stored=True),
     )
-
-
-class IndexDamaged(Exception):
-    """An index file differs from what was written: rebuild."""
 
 
 @dataclass(frozen=True)
@@ -120,111 +122,69 @@ class SearchIndex:
             "revision": page.revision,
         }
 
-    @contextmanager
-    def _rebuild_lock(self) -> Iterator[bool]:
-        self.directory.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.directory.parent / "index.rebuild-lock", os.O_RDWR | os.O_CREAT, 0o644)
+    def _document_or_skip(self, name: str) -> dict[str, Any] | None:
+        """The page's document; a page that cannot be read is named in the log and left out."""
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            yield True
-        finally:
-            os.close(fd)
+            return self._document(name)
+        except Exception:  # one bad page must never stop a rebuild or a catch-up
+            print(f"flatwiki: search index: skipped {name!r}:\n{traceback.format_exc()}", file=sys.stderr)
+            return None
+
+    def _lock(self, kind: str) -> Path:
+        return self.directory.parent / f"index.{kind}"
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None, wait: bool = True) -> bool:
         """Build a fresh index beside the old one from the store, then swap it in.
 
-        Safe while the wiki serves: searches use the old index until the swap,
-        and changes saved meanwhile are caught up from the recorded offset.
-        Returns False (doing nothing) when another process is rebuilding and `wait` is False.
+        Safe while the wiki serves: searches use the old index until the swap, and changes
+        saved meanwhile are taken in under the catch-up lock just before it. Returns False
+        (doing nothing) when another process is rebuilding and `wait` is False; with `wait`,
+        waits for that rebuild instead of doing another.
         """
-        with self._rebuild_lock() as mine:
-            if not mine:
-                if not wait:
-                    return False
-                fd = os.open(self.directory.parent / "index.rebuild-lock", os.O_RDWR)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                finally:
-                    os.close(fd)
+        with flocked(self._lock("rebuild-lock"), fcntl.LOCK_EX, 0) as mine:
+            if mine:
+                self._build_and_swap(progress)
                 return True
-            mark = self.store.log_size()
-            fresh = self.directory.with_name(f"{self.directory.name}.new-{os.getpid()}")
-            shutil.rmtree(fresh, ignore_errors=True)
-            fresh.mkdir(parents=True)
+        if wait:
+            with flocked(self._lock("rebuild-lock"), fcntl.LOCK_EX, None):
+                pass
+        return wait
+
+    def _build_and_swap(self, progress: Callable[[int, int], None] | None) -> None:
+        mark = self.store.log_size()
+        held = self.store.pending_names()  # changes under way: their log lines may lie before `mark`
+        fresh = self.directory.with_name(f"{self.directory.name}.new-{os.getpid()}-{os.urandom(3).hex()}")
+        old = self.directory.with_name(f"{self.directory.name}.old-{os.getpid()}-{os.urandom(3).hex()}")
+        fresh.mkdir(parents=True)
+        try:
             built = index.create_in(str(fresh), make_schema())
             writer = built.writer(limitmb=128)
             pages = self.store.list_pages()
             for count, name in enumerate(pages, 1):
-                document = self._document(name)
+                document = self._document_or_skip(name)
                 if document:
                     writer.add_document(**document)
                 if progress:
                     progress(count, len(pages))
             writer.commit()
-            _record_segments(fresh)
             write_atomically(fresh / SCHEMA_FILE, f"{SCHEMA_VERSION}\n".encode("ascii"))
-            write_atomically(fresh / MARK_FILE, f"{mark}\n".encode("ascii"))
-            old = self.directory.with_name(f"{self.directory.name}.old-{os.getpid()}")
-            if self.directory.exists():
-                os.rename(self.directory, old)
-            os.rename(fresh, self.directory)
+            with flocked(self._lock("lock"), fcntl.LOCK_EX, None):
+                # What was saved while we built goes in now, under the lock every catch-up takes:
+                # no catch-up can record its progress into the old index after this.
+                self._apply(fresh, built, mark, held)
+                with flocked(self._lock("swap-lock"), fcntl.LOCK_EX, None):
+                    if self.directory.exists():
+                        os.rename(self.directory, old)
+                    os.rename(fresh, self.directory)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
             shutil.rmtree(old, ignore_errors=True)
-            return True
 
-    # Catching up ----------------------------------------------------------
-
-    def _mark(self) -> int:
+    def _apply(self, directory: Path, ix: Any, mark: int, held: set[str]) -> None:
+        """Take the log since `mark` into the index in `directory`; the caller holds index.lock."""
+        writer = ix.writer(timeout=WRITER_TIMEOUT)
         try:
-            return int((self.directory / MARK_FILE).read_text("ascii").strip())
-        except (FileNotFoundError, ValueError):
-            return -1
-
-    def _current_schema(self) -> bool:
-        try:
-            return (self.directory / SCHEMA_FILE).read_text("ascii").strip() == SCHEMA_VERSION
-        except (FileNotFoundError, UnicodeDecodeError):
-            return False
-
-    def _open(self) -> Any:
-        if not index.exists_in(str(self.directory)) or self._mark() < 0 or not self._current_schema():
-            self.rebuild()
-        # No mmap: a searcher stays open between requests, and a mapped file damaged
-        # underneath it kills the process with SIGBUS instead of raising an error we repair.
-        return FileStorage(str(self.directory), supports_mmap=False).open_index()
-
-    def catch_up(self) -> bool:
-        """Index the pages changed since the recorded offset; False if another writer was busy."""
-        mark = self._mark()
-        size = self.store.log_size()
-        if 0 <= mark == size:
-            return True
-        ix = self._open()
-        try:
-            writer = ix.writer(timeout=WRITER_TIMEOUT)
-        except LockError:
-            return False
-        try:
-            mark = self._mark()
-            if mark > self.store.log_size():  # the log was replaced (restored?): start over
-                writer.cancel()
-                self.rebuild()
-                return True
-            done, changed = mark, set()
-            for entry, end in self.store.read_log_since(mark):
-                if self.store.current_revision(entry.name) < entry.revision:
-                    break  # that save is still between its log line and `current`
-                changed.add(entry.name)
-                done = end
-            for name in changed:
-                document = self._document(name)
-                if document:
-                    writer.update_document(**document)
-                else:
-                    writer.delete_by_term("name", name)
+            done, still_held = apply_log(self.store, writer, mark, held, self._document_or_skip)
             if len(writer.segments) > MAX_SEGMENTS:
                 writer.commit()
             else:
@@ -232,8 +192,50 @@ class SearchIndex:
         except BaseException:
             writer.cancel()
             raise
-        _record_segments(self.directory)
-        write_atomically(self.directory / MARK_FILE, f"{done}\n".encode("ascii"))
+        record_segments(directory)
+        write_place(directory, done, still_held)
+
+    # Catching up ----------------------------------------------------------
+
+    def _current_schema(self) -> bool:
+        try:
+            return (self.directory / SCHEMA_FILE).read_text("ascii").strip() == SCHEMA_VERSION
+        except (FileNotFoundError, UnicodeDecodeError):
+            return False
+
+    def _ensure(self) -> None:
+        """Build the index if it is missing, unfinished or of an older layout (looked at while
+        no swap is under way, so a rebuild in progress elsewhere is never taken for a missing index)."""
+        with flocked(self._lock("swap-lock"), fcntl.LOCK_SH, None):
+            usable = index.exists_in(str(self.directory)) and read_mark(self.directory) >= 0 and self._current_schema()
+        if not usable:
+            self.rebuild()
+
+    def _open_index(self) -> Any:
+        # No mmap: a searcher stays open between requests, and a mapped file damaged
+        # underneath it kills the process with SIGBUS instead of raising an error we repair.
+        return FileStorage(str(self.directory), supports_mmap=False).open_index()
+
+    def catch_up(self) -> bool:
+        """Index the pages changed since the recorded offset; False if another writer was busy
+        (the search then uses the index as it is: slightly older, never blocked)."""
+        self._ensure()
+        if 0 <= read_mark(self.directory) == self.store.log_size() and not read_held(self.directory):
+            return True
+        log_replaced = False
+        with flocked(self._lock("lock"), fcntl.LOCK_EX, WRITER_TIMEOUT) as mine:
+            if not mine:
+                return False
+            mark = read_mark(self.directory)
+            if mark > self.store.log_size():  # the log was replaced (restored?): start over
+                log_replaced = True
+            else:
+                try:
+                    self._apply(self.directory, self._open_index(), mark, read_held(self.directory))
+                except LockError:
+                    return False
+        if log_replaced:
+            self.rebuild()
         return True
 
     # Searching ------------------------------------------------------------
@@ -257,18 +259,20 @@ class SearchIndex:
     def _searcher(self) -> Any:
         """This thread's searcher, kept open between requests (opening the index costs more
         than a query) and refreshed when the index changed or was rebuilt (a new folder)."""
-        identity = os.stat(self.directory).st_ino
-        _verify_segments(self.directory)  # a few stat() calls: cheap enough for every search
-        cached = getattr(self._local, "searcher", None)
-        if cached is not None and self._local.identity == identity and cached.up_to_date():
-            return cached
-        if cached is not None:
-            # Not Searcher.refresh(): it leaves the files of replaced segments open.
-            if not cached.is_closed:
-                cached.close()
-            if cached in self._searchers:
-                self._searchers.remove(cached)
-        fresh = self._open().searcher(weighting=self._weighting)
+        self._ensure()
+        with flocked(self._lock("swap-lock"), fcntl.LOCK_SH, None):  # never open a half-swapped folder
+            identity = os.stat(self.directory).st_ino
+            verify_segments(self.directory)  # a few stat() calls: cheap enough for every search
+            cached = getattr(self._local, "searcher", None)
+            if cached is not None and self._local.identity == identity and cached.up_to_date():
+                return cached
+            if cached is not None:
+                # Not Searcher.refresh(): it leaves the files of replaced segments open.
+                if not cached.is_closed:
+                    cached.close()
+                if cached in self._searchers:
+                    self._searchers.remove(cached)
+            fresh = self._open_index().searcher(weighting=self._weighting)
         self._lengths.keep_only_segments_of(fresh)
         self._searchers.append(fresh)
         self._local.searcher, self._local.identity = fresh, identity
@@ -280,10 +284,20 @@ class SearchIndex:
         self._local = threading.local()
 
     def _repaired(self, work: Callable[[Any], Any]) -> Any:
-        """Run `work` with a searcher on the caught-up index; a missing or broken index is rebuilt once."""
+        """Run `work` with a searcher on the caught-up index; a missing or broken index is rebuilt once.
+        With a disk that refuses writes, the index is searched as it is."""
         try:
             self.catch_up()
+        except OSError as error:
+            if storage_error(error, "search") is None:
+                raise
+            print(f"flatwiki: search index not caught up ({error}); searching it as it is", file=sys.stderr)
+        try:
             return work(self._searcher())
+        except OSError as error:
+            if storage_error(error, "search") is not None:
+                raise  # nothing to rebuild with: the view says search is unavailable
+            print("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc(), file=sys.stderr)
         except Exception:
             # Deliberately broad: a damaged index raises whatever its reader trips on
             # (struct, zlib, EOF, KeyError, OSError...). Log it, rebuild from the store, go on.
@@ -329,43 +343,6 @@ class SearchIndex:
         words = plain_words(text.lower())
         suggested = [(corrector.suggest(word, limit=1, maxdist=2, prefix=1) or [word])[0] for word in words]
         return " ".join(suggested) if suggested != words else None
-
-
-def _recorded_segments(directory: Path) -> dict[str, tuple[int, int]]:
-    try:
-        lines = (directory / SEGMENTS_FILE).read_text("ascii").splitlines()
-    except (FileNotFoundError, UnicodeDecodeError):
-        return {}
-    recorded = {}
-    for line in lines:
-        name, size, mtime = line.split()
-        recorded[name] = (int(size), int(mtime))
-    return recorded
-
-
-def _record_segments(directory: Path) -> None:
-    """Whoosh never changes a segment file once written: remember each one's size and time
-    (keeping what was recorded before), so that damage can be told from a commit."""
-    recorded = _recorded_segments(directory)
-    current = {}
-    for entry in os.scandir(directory):
-        if entry.name.endswith(".seg"):
-            stat = entry.stat()
-            current[entry.name] = recorded.get(entry.name, (stat.st_size, stat.st_mtime_ns))
-    lines = "".join(f"{name} {size} {mtime}\n" for name, (size, mtime) in sorted(current.items()))
-    write_atomically(directory / SEGMENTS_FILE, lines.encode("ascii"))
-
-
-def _verify_segments(directory: Path) -> None:
-    """Raise IndexDamaged if a recorded segment file was overwritten or truncated: garbage
-    does not always make Whoosh fail, and silently finding nothing is worse than a rebuild."""
-    for name, expected in _recorded_segments(directory).items():
-        try:
-            stat = os.stat(directory / name)
-        except FileNotFoundError:
-            continue  # merged away since it was recorded
-        if (stat.st_size, stat.st_mtime_ns) != expected:
-            raise IndexDamaged(f"{name} changed after it was written")
 
 
 def _rank(searcher: Any, parsed: Any, page: int) -> tuple[int, list[int]]:

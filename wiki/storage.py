@@ -594,6 +594,23 @@ class PageStore:
         except OSError:
             pass
 
+    def is_pending(self, name: str) -> bool:
+        return os.path.exists(os.path.join(self._pending_path, names.quote_fs(name)))
+
+    def pending_names(self) -> set[str]:
+        """Pages with a change under way or left half done by a killed process."""
+        try:
+            marked = os.listdir(self._pending_path)
+        except FileNotFoundError:
+            return set()
+        found = set()
+        for fsname in marked:
+            try:
+                found.add(names.unquote_fs(fsname))
+            except ValueError:
+                continue
+        return found
+
     def has_pending(self) -> bool:
         """Whether some change is under way or was killed (the fast path then steps aside)."""
         try:
