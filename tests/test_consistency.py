@@ -7,6 +7,7 @@ import pytest
 
 from wiki.cli import main
 from wiki.editlog import LogEntry, append_line
+from wiki.links import LinkTable
 from wiki.storage import Author, PageStore
 
 
@@ -14,6 +15,7 @@ from wiki.storage import Author, PageStore
 def page(store: PageStore, author: Author) -> Path:
     store.save("P", "one\n", base_revision=0, author=author)
     store.save("P", "two\n", base_revision=1, author=author)
+    LinkTable(store.root / "links").record("P", ())  # what the app's after-change step does
     return store.page_dir("P")
 
 

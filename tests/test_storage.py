@@ -14,6 +14,7 @@ import pytest
 from wiki.cli import main
 from wiki.editlog import LogEntry, read_log
 from wiki.errors import EditConflict, PageDeleted, PageNotFound, RevisionNotFound
+from wiki.links import LinkTable
 from wiki.storage import Author, PageStore
 
 
@@ -157,6 +158,7 @@ def test_two_processes_saving_one_page_lose_nothing(store: PageStore, author: Au
         mine = [int(t.split()[1]) for t in texts if t.startswith(name)]
         assert mine == list(range(200)), f"{name}'s saves are missing or out of order"
     assert [e.revision for e in read_log(store.page_dir("Shared") / "edit-log")] == list(range(1, 402))
+    LinkTable(store.root / "links").record("Shared", ())  # what the app's after-change step does
     assert main(["check", "--data-dir", str(store.root)]) == 0
 
 

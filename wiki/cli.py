@@ -120,8 +120,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from wiki.consistency import check_store, repair_store
 
-    store = PageStore(_config(args).data_dir)
-    problems = repair_store(store) if args.repair else check_store(store)
+    config = _config(args)
+    store = PageStore(config.data_dir)
+    if args.repair:
+        problems = repair_store(store, lambda pages: record_links(config, pages))
+    else:
+        problems = check_store(store)
     for problem in problems:
         print(problem)
     if problems:

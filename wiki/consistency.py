@@ -1,17 +1,28 @@
-"""`wiki check`: verify the revision store and repair what a crash can leave behind.
+"""`wiki check`: verify the revision store and what is derived from it; repair what a crash,
+a full disk or a killed process can leave behind.
 
-Repairs never remove a revision: a completed save is rolled forward, an
-unacknowledged one is moved aside (kept), temporary files are removed.
+Repairs never remove a revision: a completed save is rolled forward, an unacknowledged one
+is moved aside (kept), `current` is derived from the revisions and the log, temporary files
+and abandoned rebuilds are removed, derived data (page list, link table) is redone. A page
+that cannot be read is named and the check goes on with the next one.
 """
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
 from wiki.editlog import DELETE, LogEntry, is_revision, read_log
-from wiki.storage import TEMP_PREFIX, PageStore
+from wiki.errors import PageBusy
+from wiki.storage import TEMP_PREFIX, PageStore, latest_revision_file, write_atomically
+
+LEFTOVER_PREFIXES = ("index.new-", "index.old-", "links.new-", "links.old-")
+STALE_PAGESET = "the page list differs from the pages (a change did not announce itself)"
+NO_LINKS = "has no entry in the link table"
+HALF_DONE = "a change was left half done (pending)"
 
 
 @dataclass(frozen=True)
@@ -19,6 +30,7 @@ class Problem:
     path: Path
     message: str
     repairable: bool = True
+    page: str | None = None
 
     def __str__(self) -> str:
         suffix = "" if self.repairable else " (cannot be repaired automatically)"
@@ -51,6 +63,32 @@ def _check_log_file(path: Path, problems: list[Problem]) -> None:
         problems.append(Problem(path, "ends with an unfinished line"))
 
 
+def _temp_files(folder: Path) -> Iterator[Path]:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for item in entries:
+        if item.name.startswith(TEMP_PREFIX):
+            yield Path(item.path)
+
+
+def _raw_current(page_dir: Path) -> bytes | None:
+    try:
+        return (page_dir / "current").read_bytes().strip()
+    except FileNotFoundError:
+        return None
+
+
+def derive_current(page_dir: Path) -> int:
+    """The latest revision the page really has: the highest revision file, or a logged deletion past it."""
+    latest = latest_revision_file(page_dir)
+    for entry in read_log(page_dir / "edit-log"):
+        if entry.action == DELETE and entry.revision == latest + 1:
+            latest = entry.revision
+    return latest
+
+
 def _check_page(store: PageStore, page_dir: Path, global_keys: set[tuple[str, int]], problems: list[Problem]) -> None:
     try:
         name = names.unquote_fs(page_dir.name)
@@ -59,41 +97,119 @@ def _check_page(store: PageStore, page_dir: Path, global_keys: set[tuple[str, in
         return
     revisions = page_dir / "revisions"
     for folder in (page_dir, revisions, page_dir / "attachments"):
-        if folder.is_dir():
-            for item in os.scandir(folder):
-                if item.name.startswith(TEMP_PREFIX):
-                    problems.append(Problem(Path(item.path), "stray temporary file"))
+        for temp in _temp_files(folder):
+            problems.append(Problem(temp, "stray temporary file", page=name))
     log_path = page_dir / "edit-log"
     _check_log_file(log_path, problems)
     entries = read_log(log_path)
-    try:
-        current = store.read_current(page_dir)
-    except ValueError:
-        problems.append(Problem(page_dir / "current", "does not hold a revision number", repairable=False))
+    raw = _raw_current(page_dir)
+    if raw is not None and not (raw.isdigit() and len(raw) <= 9):
+        problems.append(Problem(page_dir / "current", f"holds {raw[:20]!r}, not a revision number; the revisions say "
+                                                      f"{derive_current(page_dir)}", page=name))
+        return
+    current = int(raw) if raw else 0
+    if raw is None and (latest_revision_file(page_dir) or entries):
+        problems.append(Problem(page_dir / "current", f"is missing; the revisions say {derive_current(page_dir)}",
+                                page=name))
         return
     by_revision = {entry.revision: entry for entry in entries if is_revision(entry)}
     if current:
         has_file = (revisions / f"{current:08d}").exists()
         deleted = by_revision.get(current) is not None and by_revision[current].action == DELETE
         if not has_file and not deleted:
-            problems.append(Problem(page_dir / "current", f"points to revision {current}, which has no file and no DELETE entry", repairable=False))
+            problems.append(Problem(page_dir / "current", f"points to revision {current}, which has no file and no "
+                                                          "DELETE entry", repairable=False))
     if (revisions / f"{current + 1:08d}").exists() or (current + 1) in by_revision:
-        problems.append(Problem(page_dir, f"revision {current + 1} was left half-saved after revision {current}"))
+        problems.append(Problem(page_dir, f"revision {current + 1} was left half-saved after revision {current}",
+                                page=name))
     for entry in entries:
         if entry.revision <= current and (name, entry.revision) not in global_keys:
-            problems.append(Problem(store.global_log, f"lacks the entry for {name!r} revision {entry.revision}"))
+            problems.append(Problem(store.global_log, f"lacks the entry for {name!r} revision {entry.revision}",
+                                    page=name))
+    _check_revision_texts(revisions, problems)
+
+
+def _check_revision_texts(revisions: Path, problems: list[Problem]) -> None:
+    """Every revision must be UTF-8: one cut mid-character is shown with U+FFFD, but named here."""
+    try:
+        files = sorted(os.scandir(revisions), key=lambda e: e.name)
+    except FileNotFoundError:
+        return
+    for item in files:
+        if not (item.name.isdigit() and len(item.name) == 8):
+            continue
+        data = Path(item.path).read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            problems.append(Problem(Path(item.path), f"is not valid UTF-8 (byte {error.start}); it is shown with "
+                                                     "replacement characters", repairable=False))
+
+
+def _process_alive(folder_name: str) -> bool:
+    """Whether the process that named a leftover folder (`index.new-<pid>-…`) still runs."""
+    parts = folder_name.split("-")
+    pid_text = parts[1] if len(parts) > 1 else ""
+    if not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_derived(store: PageStore, problems: list[Problem]) -> None:
+    """What is derived from the store: leftovers, pending changes, page list, link table."""
+    root = store.root
+    for item in sorted(os.scandir(root), key=lambda e: e.name):
+        if item.name.startswith(LEFTOVER_PREFIXES) and not _process_alive(item.name):
+            problems.append(Problem(Path(item.path), "left behind by a rebuild that did not finish"))
+    for folder, _, _ in _walk_derived(root):
+        for temp in _temp_files(folder):
+            problems.append(Problem(temp, "stray temporary file"))
+    for name in sorted(store.pending_names()):
+        problems.append(Problem(store.pending_dir / names.quote_fs(name), HALF_DONE, page=name))
+    scanned = store._scan_pages()
+    if store.list_pages() != scanned:
+        problems.append(Problem(store.pageset_file, STALE_PAGESET))
+    out_dir = root / "links" / "out"
+    for name in scanned:
+        if not (out_dir / names.quote_fs(name)).exists():
+            problems.append(Problem(out_dir / names.quote_fs(name), f"{name!r} {NO_LINKS}", page=name))
+
+
+def _walk_derived(root: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
+    yield root, [], []
+    for part in ("cache", "drafts", "links", "pending"):
+        for folder, dirs, files in os.walk(root / part):
+            yield Path(folder), dirs, files
 
 
 def check_store(store: PageStore) -> list[Problem]:
-    """Everything wrong with the store, without changing anything."""
+    """Everything wrong with the store and its derived data, without changing anything."""
     problems: list[Problem] = []
     if not store.pages_dir.is_dir():
         return [Problem(store.pages_dir, "missing: run `wiki init`", repairable=False)]
     _check_log_file(store.global_log, problems)
     global_keys = {(entry.name, entry.revision) for entry in read_log(store.global_log)}
-    for entry in sorted(os.scandir(store.pages_dir), key=lambda e: e.name):
-        if entry.is_dir():
-            _check_page(store, Path(entry.path), global_keys, problems)
+    try:
+        page_dirs = sorted(os.scandir(store.pages_dir), key=lambda e: e.name)
+    except OSError as error:
+        return [*problems, Problem(store.pages_dir, f"cannot be read: {error.strerror}", repairable=False)]
+    for entry in page_dirs:
+        try:
+            if entry.is_dir():
+                _check_page(store, Path(entry.path), global_keys, problems)
+        except OSError as error:  # never stop at one page: name it and go on
+            problems.append(Problem(Path(entry.path), f"cannot be read: {error.strerror or error}", repairable=False))
+    try:
+        _check_derived(store, problems)
+    except OSError as error:
+        problems.append(Problem(store.root, f"derived data cannot be read: {error.strerror or error}",
+                                repairable=False))
     return problems
 
 
@@ -109,24 +225,57 @@ def _finish_partial_line(path: Path) -> None:
         handle.truncate(cut)
 
 
-def repair_store(store: PageStore) -> list[Problem]:
-    """Repair what can be repaired without losing a revision; return what remains wrong."""
+def repair_store(store: PageStore, record_links: Callable[[list[str]], object] | None = None) -> list[Problem]:
+    """Repair what can be repaired without losing a revision; return what remains wrong.
+
+    `record_links(pages)` redoes link-table entries (it renders, so the caller supplies it).
+    A page whose lock is held by a running change is skipped and named.
+    """
+    skipped: list[Problem] = []
+    links_needed: set[str] = set()
+    pageset_stale = False
     for problem in check_store(store):
         if not problem.repairable:
             continue
-        if problem.message == "stray temporary file":
-            problem.path.unlink(missing_ok=True)
-        elif problem.message == "ends with an unfinished line":
-            _finish_partial_line(problem.path)
-    global_keys = {(entry.name, entry.revision) for entry in read_log(store.global_log)}
-    for folder in os.scandir(store.pages_dir):
         try:
-            name = names.unquote_fs(folder.name)
-        except ValueError:
-            continue
-        with store.locked(name) as page_dir:
-            current = store.recover_page(page_dir, name)
-            for logged in read_log(page_dir / "edit-log"):
-                if logged.revision <= current and (name, logged.revision) not in global_keys:
-                    store.ensure_global_line(logged)
-    return check_store(store)
+            if problem.page is not None and problem.message != f"{problem.page!r} {NO_LINKS}":
+                with store.locked(problem.page, timeout=0) as page_dir:
+                    _repair_page(store, problem, page_dir)
+                links_needed.add(problem.page)
+                pageset_stale = True
+            elif problem.page is not None:
+                links_needed.add(problem.page)
+            elif problem.message == STALE_PAGESET:
+                pageset_stale = True
+            elif problem.message == "ends with an unfinished line":
+                _finish_partial_line(problem.path)
+            elif problem.path.is_dir():
+                shutil.rmtree(problem.path, ignore_errors=True)
+            else:
+                problem.path.unlink(missing_ok=True)
+        except PageBusy:
+            skipped.append(Problem(problem.path, "skipped: a running change holds this page's lock; run the "
+                                                 "repair again later", repairable=False))
+    if pageset_stale:
+        store.touch_pageset()
+    if links_needed and record_links is not None:
+        record_links(sorted(links_needed))
+    return check_store(store) + skipped
+
+
+def _repair_page(store: PageStore, problem: Problem, page_dir: Path) -> None:
+    """One page's repair, under its lock."""
+    assert problem.page is not None
+    if problem.path.name == "current":
+        write_atomically(page_dir / "current", f"{derive_current(page_dir):08d}\n".encode("ascii"))
+    elif problem.message == "stray temporary file":
+        problem.path.unlink(missing_ok=True)
+    elif problem.message == HALF_DONE:
+        store.recover_page(page_dir, problem.page)
+        problem.path.unlink(missing_ok=True)
+    else:
+        current = store.recover_page(page_dir, problem.page)
+        global_keys = {(entry.name, entry.revision) for entry in read_log(store.global_log)}
+        for logged in read_log(page_dir / "edit-log"):
+            if logged.revision <= current and (problem.page, logged.revision) not in global_keys:
+                store.ensure_global_line(logged)
