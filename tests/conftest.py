@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,24 @@ class WikiClient:
         fields = self.form(url)
         fields.update(text=text, comment=comment, action="save", **extra)
         return self.post(url, data=fields)
+
+
+class Urls:
+    """Where links lead, without a request (as an export or a test needs)."""
+
+    script_root = ""
+
+    def page_url(self, name: str) -> str:
+        return "/" + urllib.parse.quote(name)
+
+    def edit_url(self, name: str) -> str:
+        return "/+edit/" + urllib.parse.quote(name)
+
+    def attachment_url(self, name: str, filename: str) -> str:
+        return f"/+download/{urllib.parse.quote(name)}?file={urllib.parse.quote(filename)}"
+
+    def attachments_url(self, name: str) -> str:
+        return "/+attachments/" + urllib.parse.quote(name)
 
 
 @pytest.fixture

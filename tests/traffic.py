@@ -135,9 +135,9 @@ class Tally:
         return sum(len(values) for values in self.latencies.values())
 
 
-def _timed(tally: Tally, kind: str, work: Callable[[], Reply]) -> Reply:
+def _timed(tally: Tally, kind: str, work: Callable[..., Reply], *args: object) -> Reply:
     started = time.perf_counter()
-    reply = work()
+    reply = work(*args)
     tally.add(kind, reply.status, time.perf_counter() - started, reply.text if reply.status >= 500 else "")
     return reply
 
@@ -154,19 +154,19 @@ def mixed_session(base: str, seconds: float, seed: int, tally: Tally, pages: lis
             name = rng.choice(pages)
             quoted = urllib.parse.quote(name)
             if roll < 0.45:
-                _timed(tally, "view", lambda: browser.get("/" + quoted))
+                _timed(tally, "view", browser.get, "/" + quoted)
             elif roll < 0.55:
                 word = rng.choice(["alpha", "budget", "release", "plan*", '"shared page"', "kumquat"])
-                _timed(tally, "search", lambda: browser.get("/+search?fulltext=1&q=" + urllib.parse.quote(word)))
+                _timed(tally, "search", browser.get, "/+search?fulltext=1&q=" + urllib.parse.quote(word))
             elif roll < 0.62:
-                _timed(tally, "recent", lambda: browser.get("/+recent"))
+                _timed(tally, "recent", browser.get, "/+recent")
             elif roll < 0.77:
                 fields, text = browser.editor(name)
-                _timed(tally, "save", lambda: browser.save(name, f"{text}\nline {rng.random()}", fields))
+                _timed(tally, "save", browser.save, name, f"{text}\nline {rng.random()}", fields)
             elif roll < 0.84:
                 made += 1
                 fresh = f"Load{seed}x{made}"
-                _timed(tally, "new page", lambda: browser.save(fresh, f"new page {fresh} links [[{name}]]"))
+                _timed(tally, "new page", browser.save, fresh, f"new page {fresh} links [[{name}]]")
             elif roll < 0.94:
                 # A merge: load the editor, let another change land, then save against the old base.
                 fields, text = browser.editor(name)
@@ -174,10 +174,10 @@ def mixed_session(base: str, seconds: float, seed: int, tally: Tally, pages: lis
                 other_fields, other_text = other.editor(name)
                 other.save(name, f"first line by another {rng.random()}\n{other_text}", other_fields)
                 other.close()
-                _timed(tally, "merge", lambda: browser.save(name, f"{text}\nmerged line {rng.random()}", fields))
+                _timed(tally, "merge", browser.save, name, f"{text}\nmerged line {rng.random()}", fields)
             else:
                 payload = rng.randbytes(rng.randint(100, 20000))
-                _timed(tally, "upload", lambda: browser.upload(name, f"file{rng.randint(0, 3)}.bin", payload))
+                _timed(tally, "upload", browser.upload, name, f"file{rng.randint(0, 3)}.bin", payload)
     finally:
         browser.close()
 
@@ -231,7 +231,7 @@ def editor_session(base: str, number: int, seconds: float, acknowledged: list[in
             value += 1
             mine = re.compile(rf"^editor {number} wrote \d+$", re.M)
             changed = mine.sub(editor_line(number, value), text)
-            reply = _timed(tally, "editor save", lambda: browser.save(SHARED, changed, fields))
+            reply = _timed(tally, "editor save", browser.save, SHARED, changed, fields)
             if reply.status == 303:
                 acknowledged.append(value)
             time.sleep(random.random() * 0.01)  # let the others' edits land in between: merges happen

@@ -5,13 +5,14 @@ A forged cross-site form has neither, so any POST without a matching pair fails.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import os
 import secrets
 from pathlib import Path
 
-from wiki.storage import temp_file
+from wiki.storage import write_atomically
 
 CSRF_COOKIE = "wiki_csrf"
 CSRF_FIELD = "csrf_token"
@@ -20,37 +21,35 @@ CSRF_FIELD = "csrf_token"
 def load_secret(configured: str, data_dir: Path) -> bytes:
     """The configured key, else one made once and kept (mode 0600) in data_dir/secret-key.
 
-    The file appears whole or not at all (written aside, then linked into place), so no
-    thread or process ever reads it empty, and whoever links first wins for everyone.
+    Made under a lock and put in place whole (written aside, then renamed), so no thread
+    or process ever reads it empty or gets a key that another one then replaces.
     """
     if configured:
         return configured.encode("utf-8")
     path = data_dir / "secret-key"
-    for _ in range(3):
-        try:
-            key = path.read_bytes().strip()
-        except FileNotFoundError:
-            key = b""
-        if len(key) >= 32:
+    key = _read_key(path)
+    if key:
+        return key
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / "secret-key.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        key = _read_key(path)  # made by whoever held the lock before us
+        if key:
             return key
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd, temp = temp_file(data_dir, "secret-key", 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secrets.token_hex(32).encode("ascii") + b"\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            if path.exists():  # empty or cut short (an older release wrote it in two steps): replace it
-                os.replace(temp, path)
-            else:
-                try:
-                    os.link(temp, path)  # fails if another process got there first: use theirs
-                except FileExistsError:
-                    pass
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
-    raise OSError(f"{path}: cannot create a usable secret key")
+        key = secrets.token_hex(32).encode("ascii")
+        write_atomically(path, key + b"\n", mode=0o600)  # also replaces an empty file of an older release
+        return key
+    finally:
+        os.close(fd)
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        key = path.read_bytes().strip()
+    except FileNotFoundError:
+        return b""
+    return key if len(key) >= 32 else b""
 
 
 def new_cookie_value() -> str:

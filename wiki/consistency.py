@@ -122,9 +122,9 @@ def _check_page(store: PageStore, page_dir: Path, global_keys: set[tuple[str, in
     if (revisions / f"{current + 1:08d}").exists() or (current + 1) in by_revision:
         problems.append(Problem(page_dir, f"revision {current + 1} was left half-saved after revision {current}",
                                 page=name))
-    for entry in entries:
-        if entry.revision <= current and (name, entry.revision) not in global_keys:
-            problems.append(Problem(store.global_log, f"lacks the entry for {name!r} revision {entry.revision}",
+    for entry in entries:  # each line by its own name: a renamed page's history names its old name
+        if entry.revision <= current and (entry.name, entry.revision) not in global_keys:
+            problems.append(Problem(store.global_log, f"lacks the entry for {entry.name!r} revision {entry.revision}",
                                     page=name))
     _check_revision_texts(revisions, problems)
 
@@ -277,5 +277,5 @@ def _repair_page(store: PageStore, problem: Problem, page_dir: Path) -> None:
         current = store.recover_page(page_dir, problem.page)
         global_keys = {(entry.name, entry.revision) for entry in read_log(store.global_log)}
         for logged in read_log(page_dir / "edit-log"):
-            if logged.revision <= current and (problem.page, logged.revision) not in global_keys:
+            if logged.revision <= current and (logged.name, logged.revision) not in global_keys:
                 store.ensure_global_line(logged)

@@ -76,11 +76,11 @@ def temp_file(folder: Path | str, label: str, mode: int = 0o644) -> tuple[int, s
     raise FileExistsError(f"no free temporary name in {folder}")
 
 
-def write_atomically(path: Path | str, data: bytes, *, durable: bool = True) -> None:
+def write_atomically(path: Path | str, data: bytes, *, durable: bool = True, mode: int = 0o644) -> None:
     """Replace a file whole: a temporary file of its own in the same folder, fsync, rename.
     `durable=False` skips the fsync, for derived files that a crash may lose."""
     folder, name = os.path.split(os.fspath(path))
-    fd, temp = temp_file(folder, name)
+    fd, temp = temp_file(folder, name, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -525,6 +525,8 @@ class PageStore:
         """
         current = self.read_current(page_dir)
         revisions = page_dir / "revisions"
+        if current == 0:
+            self._set_aside_unfinished_rename(page_dir, name)
         while True:
             following = current + 1
             leftover = revisions / _revision_file(following)
@@ -542,6 +544,22 @@ class PageStore:
                 os.replace(leftover, aside / f"{_revision_file(following)}.{time.time_ns()}")
             break
         return current
+
+    @staticmethod
+    def _set_aside_unfinished_rename(page_dir: Path, name: str) -> None:
+        """A rename killed after copying the history but before its own commit leaves the old
+        name's log (and hard links to its revisions) under a name that never got a revision of
+        its own. Move that copy into unfinished/ (the old name still has it all): it must not be
+        rolled forward as if it were this page's history."""
+        newest = next(read_log_reversed(page_dir / "edit-log"), None)
+        if newest is None or newest.name in (name, names.quote_fs(name)):
+            return
+        aside = page_dir / "unfinished" / f"rename-copy-{time.time_ns()}"
+        (aside / "revisions").mkdir(parents=True)
+        os.replace(page_dir / "edit-log", aside / "edit-log")
+        for item in os.listdir(page_dir / "revisions"):
+            if item.isdigit():
+                os.replace(page_dir / "revisions" / item, aside / "revisions" / item)
 
     @staticmethod
     def _logged_after(page_dir: Path, current: int) -> dict[int, LogEntry]:
