@@ -1,30 +1,26 @@
 """flatwiki: a MoinMoin-style wiki on flat files.
 
-Who may import whom (dependencies point down only)::
+Who may import whom: a module imports only from its own row and the rows below it
+(tests/test_layers.py reads this drawing and checks every module's imports against it)::
 
-    wsgi.py  cgi-bin/*  cli.py  gateway.py      entry points: read config, build the app (or answer
-        |                                      a cached view from pagecache.py alone)
-      app.py                                   URL map, dispatch, errors -> themed pages, response cache
-        |
-      views/ (base, page, history, about,      one function per endpoint; werkzeug lives here and above
-              listing, searching, files, feeds)
-        |
-    theme.py  auth.py  drafts.py  merging.py   templates; CSRF tokens; unsaved editor text; merge3
-        |
-    markup.py  macros.py  search.py            Markdown -> safe HTML; <<Macros>>; the Whoosh index
-        |
-    searchquery.py  ranking.py  snippets.py    search's parts: query language; BM25F, fast OR; passages
-        |
-    pagecache.py  rendercache.py  links.py     derived data: stored responses, rendered HTML, link table
-    attachments.py  consistency.py             files on pages; `wiki check`
-        |
-      storage.py  editlog.py                   the revision store on flat files: the truth
-        |
-    config.py  names.py  errors.py             plain values, pure functions, domain errors
+    entry points  wsgi  cgi-bin/*  cli  gateway            read the config; build the app, or answer a
+                                                         cached view with the services and the page cache alone
+    web           app  views/*                           URL map, dispatch, themed errors: werkzeug
+                                                         requests and responses live here and nowhere below
+    services      site                                   one wiki wired once: every cache key, the
+                                                         after-change protocol, recovery, a renderer per thread
+    domain        markup  search  theme  auth            Markdown to safe HTML; the Whoosh index; Mako
+                  drafts  merging                        templates; CSRF; unsaved editor text; merge3
+    domain parts  macros  searchquery  ranking           <<Macros>>; the query language; BM25F;
+                  snippets  searchupkeep                 result passages; index locks and catch-up
+    derived data  pagecache  rendercache  links          stored responses, rendered HTML, the link table,
+                  consistency                            and `wiki check`, which verifies and repairs
+    truth         storage  editlog  attachments          the revision store on flat files
+    base          config  names  errors                  plain values, pure functions, domain errors
 
-pagecache.py, storage.py and what they import use only the standard library: a CGI
-hit on a cached page never loads werkzeug, Mako, Markdown or Whoosh. Nothing is
-imported here, for the same reason.
+The services and the page cache, and all they import at module level, use only the
+standard library: a CGI hit on a cached page never loads werkzeug, Mako, Markdown or
+Whoosh. Nothing is imported here, for the same reason.
 """
 
 __version__ = "0.1.0"  # the one version: pyproject.toml reads it, cache keys include it

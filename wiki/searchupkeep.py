@@ -11,6 +11,7 @@ Three locks, all flock on files beside the index (so threads and processes alike
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import time
@@ -35,8 +36,17 @@ class IndexDamaged(Exception):
 def flocked(path: Path, mode: int, timeout: float | None) -> Iterator[bool]:
     """Hold flock `mode` on `path` (a new descriptor each time: threads must not share one);
     yields False if it could not be had within `timeout` seconds (None: wait as long as it takes)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDONLY)  # flock needs no write access: works on a read-only disk
+    except FileNotFoundError:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+        except OSError as error:
+            if error.errno != errno.EROFS:
+                raise
+            yield True  # a read-only disk: nobody can write the index, so there is nothing to exclude
+            return
     try:
         if timeout is None:
             fcntl.flock(fd, mode)

@@ -319,19 +319,35 @@ class PageStore:
 
         Gives up with PageBusy after `timeout` seconds (the store's lock_timeout by default;
         0: do not wait at all), so one hung writer never takes every server thread with it.
+        A folder made only to take the lock is removed again if the change left no history
+        (a refused save of a new page leaves nothing behind).
         """
         page_dir = self.page_dir(name)
         wait = self.lock_timeout if timeout is None else timeout
+        deadline = time.monotonic() + wait
+        created = not page_dir.exists()
+        while True:
+            try:
+                (page_dir / "revisions").mkdir(parents=True, exist_ok=True)
+                fd = os.open(page_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as error:
+                raise storage_error(error, f"Changing {name!r}") or error from error
+            try:
+                _flock(fd, name, max(0.0, deadline - time.monotonic()), wait)
+                if _still_linked(fd, page_dir / "lock"):
+                    break
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)  # its folder was removed while we waited: lock the new one
         try:
-            (page_dir / "revisions").mkdir(parents=True, exist_ok=True)
-            fd = os.open(page_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as error:
-            raise storage_error(error, f"Changing {name!r}") or error from error
-        try:
-            _flock(fd, name, wait)
             yield page_dir
         finally:
-            os.close(fd)
+            try:
+                if created:
+                    _remove_if_unused(page_dir)
+            finally:
+                os.close(fd)
 
     def _marked(self, changed: list[str], work: Callable[[], int]) -> int:
         """Run `work` (a commit, under the pages' locks) with the pages marked in pending/.
@@ -682,7 +698,26 @@ def latest_revision_file(page_dir: Path | str) -> int:
     return max(found, default=0)
 
 
-def _flock(fd: int, name: str, timeout: float) -> None:
+def _still_linked(fd: int, path: Path) -> bool:
+    try:
+        return os.fstat(fd).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _remove_if_unused(page_dir: Path) -> None:
+    """Remove a page folder that holds nothing but its lock (called with the lock held;
+    anyone waiting on it sees the file unlinked and starts over)."""
+    try:
+        if set(os.listdir(page_dir)) == {"lock", "revisions"} and not os.listdir(page_dir / "revisions"):
+            os.unlink(page_dir / "lock")
+            os.rmdir(page_dir / "revisions")
+            os.rmdir(page_dir)
+    except OSError:
+        pass  # not empty after all, or the disk refuses: a harmless empty folder stays
+
+
+def _flock(fd: int, name: str, timeout: float, reported: float | None = None) -> None:
     """flock with a bounded wait (flock itself has no timeout): poll, backing off to 50 ms."""
     deadline = time.monotonic() + timeout
     delay = 0.001
@@ -692,6 +727,6 @@ def _flock(fd: int, name: str, timeout: float) -> None:
             return
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                raise PageBusy(name, timeout) from None
+                raise PageBusy(name, timeout if reported is None else reported) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
