@@ -137,3 +137,21 @@ def test_search_finds_a_renamed_page_under_its_new_name(client: WikiClient) -> N
     rename(client, "SandBox", "Aquarium")
     html = client.get("/+search?q=axolotl&fulltext=1").get_data(as_text=True)
     assert 'href="/Aquarium"' in html and 'href="/SandBox"' not in html
+
+
+def test_reindex_keeps_the_links_of_pages_saved_while_it_runs(seeded_config: Config) -> None:
+    from wiki.app import create_app
+
+    client = WikiClient(create_app(seeded_config))
+    for i in range(150):
+        client.save(f"Filler{i}", f"filler {i} [[FrontPage]]")
+    reindex = subprocess.Popen([sys.executable, "-m", "wiki.cli", "reindex", "--data-dir",
+                                str(seeded_config.data_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    saved = []
+    while reindex.poll() is None or len(saved) < 3:
+        name = f"During{len(saved)}"
+        assert client.save(name, "links to [[SandBox]]").status_code == 303
+        saved.append(name)
+    assert reindex.wait(timeout=120) == 0
+    incoming = LinkTable(seeded_config.data_dir / "links").incoming("SandBox")
+    assert set(saved) <= incoming, sorted(set(saved) - incoming)

@@ -43,7 +43,7 @@ def init_store(config: Config, out: TextIO) -> int:
 
 
 def record_links(config: Config, pages: list[str], progress: Callable[[int, int], None] | None = None,
-                 directory: Path | None = None, out: TextIO = sys.stderr) -> list[str]:
+                 directory: Path | None = None, out: TextIO = sys.stderr, full: bool = False) -> list[str]:
     """Record in the link table (or a new one in `directory`) what each of `pages` links to now.
     A page that cannot be read or rendered is named on `out` and skipped; returns those skipped."""
     from wiki.links import LinkTable
@@ -59,7 +59,7 @@ def record_links(config: Config, pages: list[str], progress: Callable[[int, int]
                 text = store.read(name).text
             except PageNotFound:
                 text = ""
-            table.record(name, renderer.links(name, text, store.exists) if text else ())
+            table.record(name, renderer.links(name, text, store.exists) if text else (), full=full)
         except Exception as error:  # one bad page must not stop the rest; it is named
             print(f"\nlink table: skipped {name!r}: {error!r}", file=out)
             skipped.append(name)
@@ -147,11 +147,14 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     print(f"Search index rebuilt in {time.monotonic() - started:.1f} s.")
     started = time.monotonic()
     fresh, old = config.data_dir / f"links.new-{os.getpid()}", config.data_dir / f"links.old-{os.getpid()}"
+    begun = store.log_size()
     record_links(config, store.list_pages(), progress=progress_bar(sys.stderr, "link table  "), directory=fresh)
     if (config.data_dir / "links").exists():
         os.rename(config.data_dir / "links", old)
     os.rename(fresh, config.data_dir / "links")
     shutil.rmtree(old, ignore_errors=True)
+    # Pages saved while the table was rebuilt recorded their links into the old one: again, in the new.
+    record_links(config, sorted({entry.name for entry, _ in store.read_log_since(begun)}), full=True)
     print(f"Link table rebuilt in {time.monotonic() - started:.1f} s.")
     return 0
 

@@ -87,14 +87,16 @@ class LinkTable:
         """The pages whose latest revision links to `name`."""
         return self._read(self.in_dir / names.quote_fs(name))
 
-    def record(self, name: str, targets: Iterable[str]) -> None:
-        """Set the pages that `name` links to now (none, once it is deleted)."""
+    def record(self, name: str, targets: Iterable[str], full: bool = False) -> None:
+        """Set the pages that `name` links to now (none, once it is deleted). `full`: write every
+        incoming entry, not only the changes (after a rebuild swap, an update that straddled the
+        swap may have left its outgoing list in the new table and its incoming entries in the old)."""
         new = set(targets) - {name}
         fd = os.open(self._lock_path(name), os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)  # one update of a page's links at a time
             old = self.outgoing(name)
-            for target in new - old:
+            for target in (new if full else new - old):
                 self._change(self.in_dir / names.quote_fs(target), add=[name])
             for target in old - new:
                 self._change(self.in_dir / names.quote_fs(target), remove=[name])

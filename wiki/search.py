@@ -216,14 +216,15 @@ class SearchIndex:
         # underneath it kills the process with SIGBUS instead of raising an error we repair.
         return FileStorage(str(self.directory), supports_mmap=False).open_index()
 
-    def catch_up(self) -> bool:
-        """Index the pages changed since the recorded offset; False if another writer was busy
-        (the search then uses the index as it is: slightly older, never blocked)."""
+    def catch_up(self, wait: float = WRITER_TIMEOUT) -> bool:
+        """Index the pages changed since the recorded offset; False if another writer held the
+        index for over `wait` seconds (it takes in what it finds in the log; the next catch-up,
+        the rest)."""
         self._ensure()
         if 0 <= read_mark(self.directory) == self.store.log_size() and not read_held(self.directory):
             return True
         log_replaced = False
-        with flocked(self._lock("lock"), fcntl.LOCK_EX, WRITER_TIMEOUT) as mine:
+        with flocked(self._lock("lock"), fcntl.LOCK_EX, wait) as mine:
             if not mine:
                 return False
             mark = read_mark(self.directory)
@@ -287,7 +288,7 @@ class SearchIndex:
         """Run `work` with a searcher on the caught-up index; a missing or broken index is rebuilt once.
         With a disk that refuses writes, the index is searched as it is."""
         try:
-            self.catch_up()
+            self.catch_up(wait=0)  # a search never waits for a writer: if one is busy, the index as it is
         except OSError as error:
             if storage_error(error, "search") is None:
                 raise

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     class Urls(Protocol):
         """Where links lead: a request (any mount point) or an export."""
 
-        script_root: str
+        @property
+        def script_root(self) -> str: ...
 
         def page_url(self, name: str) -> str: ...
         def edit_url(self, name: str) -> str: ...

@@ -5,7 +5,7 @@ import difflib
 
 from werkzeug.wrappers import Response
 
-from wiki.editlog import DELETE, is_revision
+from wiki.editlog import DELETE, LogEntry, is_revision
 from wiki.errors import BadRequest, PageNotFound, RevisionNotFound
 from wiki.site import Site
 from wiki.views.base import WikiRequest, int_arg, page_name, themed
@@ -35,7 +35,8 @@ def page_history(wiki: Site, request: WikiRequest, name: str) -> Response:
     log, with links to view and diff, and a form to compare any two. Cost: one page of history."""
     name = page_name(name)
     until = int_arg(request, "until")
-    entries, older = [], None
+    entries: list[LogEntry] = []
+    older: int | None = None
     for entry in wiki.store.history_from(name):
         if not is_revision(entry) or (until is not None and entry.revision > until):
             continue
