@@ -92,3 +92,15 @@ def test_one_cache_key_covers_the_config_and_the_release(seeded_config: Config, 
     assert site.cache_key("/wiki", "page", "FrontPage", "1", "") != key
     monkeypatch.setattr(wiki.site, "__version__", "99.0")
     assert site.cache_key("", "page", "FrontPage", "1", "") != key
+
+
+def test_no_view_changes_the_store_except_through_the_site() -> None:
+    """One after-change protocol: a view that wrote through the store itself could forget it."""
+    import re
+
+    from wiki import views
+
+    direct = re.compile(r"\.store\.(save|delete|rename)\(|AttachmentStore\([^)]*\)\.(add|delete)\(|after_change\(")
+    offenders = [f"{path.name}:{number}" for path in sorted(Path(views.__file__).parent.glob("*.py"))
+                 for number, line in enumerate(path.read_text().splitlines(), 1) if direct.search(line)]
+    assert offenders == []

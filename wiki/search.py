@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 import traceback
 import weakref
 from collections.abc import Callable
@@ -207,14 +208,25 @@ class SearchIndex:
         """Build the index if it is missing, unfinished or of an older layout (looked at while
         no swap is under way, so a rebuild in progress elsewhere is never taken for a missing index)."""
         with flocked(self._lock("swap-lock"), fcntl.LOCK_SH, None):
-            usable = index.exists_in(str(self.directory)) and read_mark(self.directory) >= 0 and self._current_schema()
+            usable = _has_toc(self.directory) and read_mark(self.directory) >= 0 and self._current_schema()
         if not usable:
             self.rebuild()
 
-    def _open_index(self) -> Any:
-        # No mmap: a searcher stays open between requests, and a mapped file damaged
-        # underneath it kills the process with SIGBUS instead of raising an error we repair.
-        return FileStorage(str(self.directory), supports_mmap=False).open_index()
+    def _open_index(self, searcher: bool = False) -> Any:
+        """Open the index (or a searcher on it). Another process may commit meanwhile, replacing
+        the table of contents or merging away the segments Whoosh just listed: then look again,
+        as a reader never waits for a writer."""
+        for attempt in range(20):
+            try:
+                # No mmap: a searcher stays open between requests, and a mapped file damaged
+                # underneath it kills the process with SIGBUS instead of raising an error we repair.
+                opened = FileStorage(str(self.directory), supports_mmap=False).open_index()
+                return opened.searcher(weighting=self._weighting) if searcher else opened
+            except FileNotFoundError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.001 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def catch_up(self, wait: float = WRITER_TIMEOUT) -> bool:
         """Index the pages changed since the recorded offset; False if another writer held the
@@ -273,7 +285,7 @@ class SearchIndex:
                     cached.close()
                 if cached in self._searchers:
                     self._searchers.remove(cached)
-            fresh = self._open_index().searcher(weighting=self._weighting)
+            fresh = self._open_index(searcher=True)
         self._lengths.keep_only_segments_of(fresh)
         self._searchers.append(fresh)
         self._local.searcher, self._local.identity = fresh, identity
@@ -359,6 +371,14 @@ def _rank(searcher: Any, parsed: Any, page: int) -> tuple[int, list[int]]:
     # shown pages' words afresh (see snippets.py).
     found = searcher.search_page(parsed, page, pagelen=PAGE_SIZE, terms=False, optimize=False)
     return found.total, [hit.docnum for hit in found]
+
+
+def _has_toc(directory: Path) -> bool:
+    """Whether the folder holds a Whoosh index (a table of contents), without opening it."""
+    try:
+        return any(name.endswith(".toc") for name in os.listdir(directory))
+    except FileNotFoundError:
+        return False
 
 
 def _close_all(searchers: list[Any]) -> None:

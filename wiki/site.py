@@ -17,16 +17,24 @@ import traceback
 from wiki import __version__, auth
 from wiki.config import Config
 from wiki.drafts import DraftStore
-from wiki.errors import PageNotFound, PermissionDenied
+from wiki.editlog import SAVE
+from wiki.errors import (
+    EditConflict,
+    PageBusy,
+    PageNotFound,
+    PermissionDenied,
+    StorageFull,
+    StorageUnavailable,
+)
 from wiki.links import LinkTable
 from wiki.pagecache import PageCache
 from wiki.rendercache import RENDERER_VERSION, RenderCache
-from wiki.storage import PageRevision, PageStore
+from wiki.storage import Author, Merger, PageRevision, PageStore
 from wiki.theme import Theme
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI hit
 if TYPE_CHECKING:
-    from typing import Protocol
+    from typing import IO, Protocol
 
     from wiki.markup import LinkContext, Rendered, Renderer
     from wiki.search import SearchIndex
@@ -150,6 +158,70 @@ class Site:
             return self.store.read(name).text
         except PageNotFound:
             return None
+
+    # Changing the wiki: every change goes through one of these, so none can skip the work after it
+
+    def save(self, urls: Urls | None, name: str, text: str, *, base_revision: int, author: Author,
+             comment: str = "", action: str = SAVE, extra: str = "", merge: Merger | None = None) -> int:
+        """Store a revision (see PageStore.save), then bring what is derived up to date."""
+        revision = self.store.save(name, text, base_revision=base_revision, author=author, comment=comment,
+                                   action=action, extra=extra, merge=merge)
+        self.after_change(urls, name)
+        return revision
+
+    def delete(self, urls: Urls | None, name: str, *, base_revision: int, author: Author, comment: str = "") -> int:
+        revision = self.store.delete(name, base_revision=base_revision, author=author, comment=comment)
+        self.after_change(urls, name)
+        return revision
+
+    def rename(self, urls: Urls | None, old: str, new: str, *, base_revision: int, author: Author,
+               comment: str = "", update_links: bool = False) -> list[str]:
+        """Move a page with its history; with `update_links`, point the links to it at the new
+        name (each rewrite a normal revision). Returns every page changed."""
+        self.store.rename(old, new, base_revision=base_revision, author=author, comment=comment)
+        changed = [old, new]
+        try:
+            if update_links:
+                changed += self._point_links_at(old, new, author)
+        finally:
+            self.after_change(urls, *changed)
+        return changed
+
+    def _point_links_at(self, old: str, new: str, author: Author) -> list[str]:
+        """Rewrite [[links]] to `old` in every page that has them. A page being saved right now
+        (or that the disk will not take) keeps its link, which still says where the page went."""
+        from wiki.links import rewrite_links
+
+        updated = []
+        for source in sorted(self.links.incoming(old)):
+            try:
+                page = self.store.read(source)
+            except PageNotFound:
+                continue
+            text = rewrite_links(page.text, source, old, new, self.config.camelcase_links)
+            if text == page.text:
+                continue
+            try:
+                self.store.save(source, text, base_revision=page.revision, author=author,
+                                comment=f"Links to {old} now lead to {new}")
+            except (EditConflict, PageBusy, StorageFull, StorageUnavailable):
+                continue
+            updated.append(source)
+        return updated
+
+    def attach(self, urls: Urls | None, name: str, filename: str, data: IO[bytes], *, author: Author,
+               limit: int) -> str:
+        from wiki.attachments import AttachmentStore
+
+        stored = AttachmentStore(self.store).add(name, filename, data, author=author, limit=limit)
+        self.after_change(urls, name)
+        return stored
+
+    def detach(self, urls: Urls | None, name: str, filename: str, *, author: Author) -> None:
+        from wiki.attachments import AttachmentStore
+
+        AttachmentStore(self.store).delete(name, filename, author=author)
+        self.after_change(urls, name)
 
     # After a change -------------------------------------------------------
 

@@ -32,13 +32,12 @@ def page_attachments(wiki: Site, request: WikiRequest, name: str) -> Response:
         if not auth.csrf_valid(wiki.secret, request.cookies.get(auth.CSRF_COOKIE), form.get(auth.CSRF_FIELD)):
             raise PermissionDenied("The form's security token is missing or does not match (CSRF check). Reload and retry.")
         if form.get("action") == "delete":
-            files.delete(name, form.get("file", ""), author=request.author)
+            wiki.detach(request, name, form.get("file", ""), author=request.author)
         else:
             upload = request.files.get("file")
             if upload is None or not upload.filename:
                 raise BadRequest("Choose a file to upload.")
-            files.add(name, upload.filename, upload.stream, author=request.author, limit=limit)
-        wiki.after_change(request, name)
+            wiki.attach(request, name, upload.filename, upload.stream, author=request.author, limit=limit)
         return redirect(request, request.url_for("page_attachments", name=name))
     wiki.store.read(name)
     response = themed(wiki, request, "page_attachments.mako", title=f"Attachments of {name}", page=name,

@@ -23,7 +23,6 @@ from wiki.errors import (
     StorageUnavailable,
     WikiError,
 )
-from wiki.links import rewrite_links
 from wiki.merging import Merged, merge
 from wiki.site import Site
 from wiki.views.base import WikiRequest, form_fields, int_arg, page_name, redirect, themed
@@ -214,9 +213,9 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         note = f"merged with revision {latest}"
         return merged.text, f"{comment} ({note})" if comment else note.capitalize()
 
-    try:
-        wiki.store.save(name, text, base_revision=base_revision, author=request.author, comment=comment,
-                        merge=merge_with_theirs)
+    try:  # stored, linked, indexed and rendered the moment the person sees it
+        wiki.save(request, name, text, base_revision=base_revision, author=request.author, comment=comment,
+                  merge=merge_with_theirs)
     except MergeConflict as clash:
         wiki.drafts.save(owner, name, clash.current_revision, clash.merged.text)
         return _editor(
@@ -227,7 +226,6 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     except RETRYABLE as failed:
         return _save_failed(wiki, request, name, text, base_revision, comment, owner, failed)
     wiki.drafts.discard(owner, name)
-    wiki.after_change(request, name)  # findable, linked and rendered the moment the user sees it
     return redirect(request, request.page_url(name))
 
 
@@ -265,11 +263,10 @@ def revert_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     revision = int(revision_text)
     old = wiki.store.read(name, revision)
     comment = _comment(form) or f"Reverted to revision {revision}"
-    wiki.store.save(  # a stale base is a 409: restoring over someone's newer change needs a fresh look
-        name, old.text, base_revision=base_revision, author=request.author,
+    wiki.save(  # a stale base is a 409: restoring over someone's newer change needs a fresh look
+        request, name, old.text, base_revision=base_revision, author=request.author,
         comment=comment, action=REVERT, extra=str(revision),
     )
-    wiki.after_change(request, name)
     return redirect(request, request.page_url(name))
 
 
@@ -280,8 +277,8 @@ def delete_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     if request.method == "GET":
         return _confirmation(wiki, request, "delete_page.mako", f"Delete {name}", name)
     form = form_fields(wiki, request)
-    wiki.store.delete(name, base_revision=_base_revision(form, "delete"), author=request.author, comment=_comment(form))
-    wiki.after_change(request, name)
+    wiki.delete(request, name, base_revision=_base_revision(form, "delete"), author=request.author,
+                comment=_comment(form))
     return redirect(request, request.url_for("page_history", name=name))
 
 
@@ -298,32 +295,9 @@ def rename_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     new = page_name(form.get("new_name", ""))
     if new == name:
         raise BadRequest("The new name is the same as the old one.")
-    wiki.store.rename(name, new, base_revision=base_revision, author=request.author, comment=_comment(form))
-    changed = [name, new]
-    if form.get("update_links"):
-        changed += _update_links(wiki, request, name, new)
-    wiki.after_change(request, *changed)
+    wiki.rename(request, name, new, base_revision=base_revision, author=request.author, comment=_comment(form),
+                update_links=bool(form.get("update_links")))
     return redirect(request, request.page_url(new))
-
-
-def _update_links(wiki: Site, request: WikiRequest, old: str, new: str) -> list[str]:
-    """Rewrite [[links]] to `old` in every page that has them, each as a normal revision."""
-    updated = []
-    for source in sorted(wiki.links.incoming(old)):
-        try:
-            page = wiki.store.read(source)
-        except PageNotFound:
-            continue
-        text = rewrite_links(page.text, source, old, new, wiki.config.camelcase_links)
-        if text == page.text:
-            continue
-        try:
-            wiki.store.save(source, text, base_revision=page.revision, author=request.author,
-                            comment=f"Links to {old} now lead to {new}")
-        except EditConflict:
-            continue  # someone is saving it right now; its link still says where the page went
-        updated.append(source)
-    return updated
 
 
 def print_page(wiki: Site, request: WikiRequest, name: str) -> Response:
