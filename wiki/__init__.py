@@ -11,8 +11,8 @@ Who may import whom: a module imports only from its own row and the rows below i
                                                          after-change protocol, recovery, a renderer per thread
     domain        markup  search  theme  auth            Markdown to safe HTML; the Whoosh index; Mako
                   drafts  merging                        templates; CSRF; unsaved editor text; merge3
-    domain parts  macros  searchquery  ranking           <<Macros>>; the query language; BM25F;
-                  snippets  searchupkeep                 result passages; index locks and catch-up
+    domain parts  macros  defuse  searchquery            <<Macros>>; hostile Markdown made cheap; the
+                  ranking  snippets  searchupkeep        query language; BM25F; passages; index upkeep
     derived data  pagecache  rendercache  links          stored responses, rendered HTML, the link table,
                   consistency                            and `wiki check`, which verifies and repairs
     truth         storage  editlog  attachments          the revision store on flat files

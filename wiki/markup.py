@@ -17,7 +17,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from wiki import names
+from wiki import defuse, names
 from wiki.editlog import LogEntry
 from wiki.errors import InvalidPageName
 from wiki.links import WIKILINK_PATTERN
@@ -155,6 +155,8 @@ class _CamelCaseProcessor(Treeprocessor):  # type: ignore[misc]
         if not child.tail or isinstance(child.tail, AtomicString):
             return
         head, nodes = self._split(child.tail)
+        if not nodes:
+            return  # (looking the child up below costs the parent's length: not for every tail)
         child.tail = head
         position = list(parent).index(child) + 1
         for offset, node in enumerate(nodes):
@@ -229,6 +231,7 @@ class WikiExtension(Extension):  # type: ignore[misc]
         md.inlinePatterns.register(_WikiLinkProcessor(WIKILINK_PATTERN, self.links), "wikilink", 175)
         macros = MacroProcessor(self._context, self.links.page_element, self.include, md.htmlStash.store)
         md.inlinePatterns.register(macros, "macro", 176)
+        defuse.register(md)
         md.treeprocessors.register(_AttachmentProcessor(md, self.links), "attachments", 16)
         if self.camelcase:
             md.treeprocessors.register(_CamelCaseProcessor(md, self.links), "camelcase", 15)
@@ -280,6 +283,9 @@ class Renderer:
         self.wiki.links.context = context
         try:
             html = self.md.reset().convert(TOC_MACRO.sub("[TOC]", text))
+        except RecursionError:  # a nesting that defuse.py did not foresee: show the text, never a 500
+            self.md.reset()
+            html = defuse.as_written(text)
         finally:
             self.wiki.links.context = None
         return Rendered(sanitize(html), frozenset(context.links), context.volatile)

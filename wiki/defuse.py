@@ -1,0 +1,231 @@
+"""Hostile Markdown made cheap: what keeps rendering linear in the page's size.
+
+Python-Markdown is superlinear on some inputs: its link patterns scan from every `[` (and
+every `(` after `]`) to the partner it may never find; its inline stage rebuilds a text's
+whole string for every match; block quotes and lists recurse once per nesting level; and
+the standard library's HTML parser scans from every unclosed start tag to the next `>`.
+Each pass here removes one of those without changing how any ordinary page looks: an
+escaped character (`\\[`) shows as itself, a long text is cut into spans at line ends.
+"""
+from __future__ import annotations
+
+import bisect
+import html
+import re
+import xml.etree.ElementTree as etree
+
+import markdown
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+
+MAX_NESTING = 8  # brackets or parentheses nested deeper than this are taken as plain characters
+OPENERS, CLOSERS = {"[": "]", "(": ")"}, {"]": "[", ")": "("}
+BACKTICKS = re.compile(r"`+")
+
+
+SPECIAL = re.compile(r"[\\\[\]()]")
+
+
+def defuse(text: str) -> str:
+    """Escape (as `\\[`, `\\(`) every bracket and parenthesis that has no partner, and pairs nested
+    more than MAX_NESTING deep, outside code spans. An escaped character shows the same, but the
+    link patterns no longer scan from each one to the end of the paragraph: rendering stays
+    linear in the page's size, where runs of `[` or `[a](` were quadratic (seconds for 10 KB)."""
+    if "[" not in text and "(" not in text:
+        return text
+    escape: set[int] = set()
+    stack: list[tuple[str, int]] = []
+    skip = _code_spans(text)
+    skip.update(_macro_calls(text, escape))
+    starts = sorted(skip)
+    next_skip = 0
+    resume = 0  # positions before this are inside a skipped span, or an escaped character
+    for found in SPECIAL.finditer(text):
+        position = found.start()
+        while next_skip < len(starts) and starts[next_skip] <= position:
+            if starts[next_skip] >= resume:
+                resume = max(resume, skip[starts[next_skip]])
+            next_skip += 1
+        if position < resume:
+            continue
+        char = text[position]
+        if char == "\\":
+            resume = position + 2  # already escaped: leave it and the character after it alone
+        elif char in OPENERS:
+            stack.append((char, position))
+        elif stack and stack[-1][0] == CLOSERS[char]:
+            _, opened = stack.pop()
+            if len(stack) >= MAX_NESTING:
+                escape.update((opened, position))
+        else:
+            stack.clear()  # a stray closer ends what can still be matched, as the parser would
+            if char == ")":
+                escape.add(position)
+    escape.update(opened for _, opened in stack)
+    if not escape:
+        return text
+    pieces, last = [], 0
+    for position in sorted(escape):
+        pieces += [text[last:position], "\\"]
+        last = position
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+MACRO_START = re.compile(r"<<[A-Za-z]+\(")
+MACRO_END = re.compile(r"\)>>")
+NEWLINE = re.compile(r"\n")
+
+
+def _macro_calls(text: str, escape: set[int]) -> dict[int, int]:
+    """Start -> end of each <<Macro(arguments)>> on one line: its arguments reach the macro as
+    written. A `<<Name(` never closed on its line gets its `<` escaped, so the macro pattern does
+    not scan to the end of the line from each one."""
+    if "<<" not in text:
+        return {}
+    closers = [m.start() for m in MACRO_END.finditer(text)]
+    newlines = [m.start() for m in NEWLINE.finditer(text)]
+    calls = {}
+    for opening in MACRO_START.finditer(text):
+        found = bisect.bisect_left(closers, opening.end() - 1)
+        line_end = bisect.bisect_left(newlines, opening.start())
+        end_of_line = newlines[line_end] if line_end < len(newlines) else len(text)
+        if found < len(closers) and closers[found] < end_of_line:
+            calls[opening.start()] = closers[found] + 3
+        else:
+            escape.add(opening.start())
+    return calls
+
+
+def _code_spans(text: str) -> dict[int, int]:
+    """Start -> end of each `code span` (a run of backticks up to the next run of the same
+    length), found in one pass: their text is shown as written and must not be escaped."""
+    runs = [(m.start(), m.end()) for m in BACKTICKS.finditer(text)]
+    if len(runs) < 2:
+        return {}
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    cursor = {length: 0 for length in by_length}
+    spans, index = {}, 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = by_length[end - start]
+        while cursor[end - start] < len(same) and same[cursor[end - start]] <= index:
+            cursor[end - start] += 1
+        if cursor[end - start] == len(same):
+            index += 1
+            continue
+        closer = same[cursor[end - start]]
+        spans[start] = runs[closer][1]
+        index = closer + 1
+    return spans
+
+
+class _DefuseInline(Treeprocessor):  # type: ignore[misc]
+    """Runs `defuse` on every text the inline patterns will read (not code, not stashed HTML)."""
+
+    SKIP = {"code", "pre", "script", "style"}
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if element.tag not in self.SKIP and element.text and not isinstance(element.text, AtomicString):
+                element.text = defuse(element.text)
+            if element.tail and not isinstance(element.tail, AtomicString):
+                element.tail = defuse(element.tail)
+
+
+
+MAX_QUOTE_OR_LIST_DEPTH = 16
+LEVEL = r"[ ]{0,3}(?:>|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]?"
+TOO_DEEP = re.compile(rf"^((?:{LEVEL}){{{MAX_QUOTE_OR_LIST_DEPTH}}}[ ]{{0,3}})([>*+\-]|\d)", re.M)
+TAG_START = re.compile(r"<[A-Za-z/!?]")
+MAX_UNCLOSED_TAGS = 20
+CHUNK = 2000  # characters of one text that the inline patterns read at a time
+
+
+class _DefuseSource(Preprocessor):  # type: ignore[misc]
+    """On the source lines, before block parsing and the HTML parser (fenced code is stashed by then)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        # `> > > > …` and `1. 1. 1. …` nest a quote or a list per marker, recursively: past the
+        # depth any page needs, the next marker is a plain character.
+        text = TOO_DEEP.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+        text = _unclosed_tags_as_text(text)
+        return text.split("\n")
+
+
+def _unclosed_tags_as_text(text: str) -> str:
+    """`<tag` with no `>` before the next `<` makes html.parser scan to the next `>` of the page.
+    A few are harmless (and may stand in code); past MAX_UNCLOSED_TAGS, all become `&lt;`."""
+    if text.count("<") <= MAX_UNCLOSED_TAGS:
+        return text
+    starts = [m.start() for m in TAG_START.finditer(text)]
+    unclosed = []
+    for index, start in enumerate(starts):
+        closing = text.find(">", start, starts[index + 1] if index + 1 < len(starts) else len(text))
+        if closing < 0:
+            unclosed.append(start)
+    if len(unclosed) <= MAX_UNCLOSED_TAGS:
+        return text
+    pieces, last = [], 0
+    for start in unclosed:
+        pieces += [text[last:start], "&lt;"]
+        last = start + 1
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` cut into pieces of about CHUNK characters, at line ends where there are any."""
+    pieces, start = [], 0
+    while len(text) - start > CHUNK:
+        cut = text.rfind("\n", start + CHUNK // 2, start + CHUNK)
+        if cut < 0:
+            cut = text.rfind(" ", start + CHUNK // 2, start + CHUNK)
+        cut = cut + 1 if cut >= 0 else start + CHUNK
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+class _CutLongTexts(Treeprocessor):  # type: ignore[misc]
+    """The inline stage costs (length x matches) per text: a paragraph of 100 KB of links took
+    seconds. Texts longer than CHUNK are cut into <span>s, which the inline stage reads one by one."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            if parent.tag in _DefuseInline.SKIP:
+                continue
+            if parent.text and len(parent.text) > CHUNK and not isinstance(parent.text, AtomicString):
+                first, *rest = _pieces(parent.text)
+                parent.text = first
+                for offset, piece in enumerate(rest):
+                    span = etree.Element("span")
+                    span.text = piece
+                    parent.insert(offset, span)
+            for child in list(parent):
+                if child.tail and len(child.tail) > CHUNK and not isinstance(child.tail, AtomicString):
+                    first, *rest = _pieces(child.tail)
+                    child.tail = first
+                    position = list(parent).index(child) + 1
+                    for offset, piece in enumerate(rest):
+                        span = etree.Element("span")
+                        span.text = piece
+                        parent.insert(position + offset, span)
+
+
+def register(md: markdown.Markdown) -> None:
+    """Add the passes to a Markdown instance (the wiki extension calls this)."""
+    md.preprocessors.register(_DefuseSource(md), "defuse-source", 21)  # after fenced code (25), before HTML (20)
+    md.treeprocessors.register(_CutLongTexts(md), "cut-long-texts", 22)
+    md.treeprocessors.register(_DefuseInline(md), "defuse", 21)  # just before the inline patterns (20)
+
+
+def as_written(text: str) -> str:
+    """The last resort for a page the renderer cannot take: its text, shown as written."""
+    return ('<p class="notice">This page is nested too deeply to be formatted; it is shown as written.</p>'
+            f"<pre>{html.escape(text)}</pre>")
