@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.conftest import WikiClient
 from wiki import names
 from wiki.errors import InvalidPageName
 
@@ -91,3 +92,37 @@ def test_relative_links_resolve(current: str, target: str, expected: str) -> Non
 def test_relative_link_above_the_top_is_invalid() -> None:
     with pytest.raises(InvalidPageName):
         names.resolve_relative("Top", "../../Nowhere")
+
+
+LONG_VALID = "C" * 250  # 250 bytes quoted: a page of its own, with derived files that must still fit
+TOO_LONG = "中" * 85  # 255 bytes of UTF-8, 680 bytes quoted on disk
+
+
+def test_a_name_whose_stored_form_is_too_long_is_refused_everywhere(client: WikiClient) -> None:
+    from urllib.parse import quote
+
+    for url in ("/", "/+edit/", "/+history/", "/+backlinks/", "/+raw/", "/+diff/", "/+info/", "/+feed/",
+                "/+attachments/", "/+print/"):
+        response = client.get(url + quote(TOO_LONG))
+        assert response.status_code == 400, url
+        assert "too long" in response.get_data(as_text=True) and '<main id="content"' in response.get_data(as_text=True)
+    token = client.form("/+edit/SandBox")["csrf_token"]
+    response = client.post("/+edit/" + quote(TOO_LONG), data={"csrf_token": token, "base_revision": "0",
+                                                              "text": "text", "action": "save"})
+    assert response.status_code == 400
+    assert client.get("/+search", query_string={"q": TOO_LONG}).status_code == 200
+
+
+def test_the_longest_possible_name_works_end_to_end(client: WikiClient) -> None:
+    assert client.save(LONG_VALID, "links to [[FrontPage]]").status_code == 303
+    for url in ("/", "/+history/", "/+backlinks/", "/+info/", "/+raw/"):
+        assert client.get(url + LONG_VALID).status_code == 200, url
+    assert client.get("/" + LONG_VALID).status_code == 200  # served from the page cache this time
+    assert LONG_VALID in client.get("/+backlinks/FrontPage").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("text", [f"[[{TOO_LONG}]]", "Camel" + "Case" * 80, f"<<PageList({TOO_LONG})>>"])
+def test_links_to_impossible_names_render_as_text_that_explains(client: WikiClient, text: str) -> None:
+    assert client.save("Linker", text).status_code == 303
+    html = client.get("/Linker").get_data(as_text=True)
+    assert "Not a possible page name" in html or "macro-list" in html

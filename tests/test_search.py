@@ -356,3 +356,18 @@ def test_a_page_saved_through_one_cgi_process_is_found_by_the_next(seeded_config
     status, _, body = cgi(data, "GET", "/+search", query="q=persimmon&fulltext=1")
     assert status.startswith("200 ")
     assert b'href="/cgi-bin/wiki.cgi/Orchard"' in body
+
+
+@pytest.mark.parametrize("query", ["NOT NOT NOT a", "NOT", "AND OR NOT", "OR OR foo", "a AND", "(((", "title:"])
+def test_queries_of_only_operators_answer_with_a_page(client: WikiClient, query: str) -> None:
+    response = client.get("/+search", query_string={"q": query, "fulltext": "1"})
+    assert response.status_code == 200
+
+
+def test_did_you_mean_looks_only_at_the_words_searched(index: SearchIndex) -> None:
+    save(index.store, "Orchard", "persimmon trees grow here")
+    typed = "zzqx " * 100 + "persimon"  # the misspelling lies past the 500 characters searched
+    results = index.search(typed)
+    assert results.message and "cut" in results.message
+    assert results.suggestion is None or "persimmon" not in results.suggestion
+    assert index.search("persimon").suggestion == "persimmon"

@@ -136,7 +136,7 @@ def _check_revision_texts(revisions: Path, problems: list[Problem]) -> None:
     except FileNotFoundError:
         return
     for item in files:
-        if not (item.name.isdigit() and len(item.name) == 8):
+        if not (item.name.isascii() and item.name.isdigit() and len(item.name) == 8):
             continue
         data = Path(item.path).read_bytes()
         try:
@@ -150,7 +150,7 @@ def _process_alive(folder_name: str) -> bool:
     """Whether the process that named a leftover folder (`index.new-<pid>-…`) still runs."""
     parts = folder_name.split("-")
     pid_text = parts[1] if len(parts) > 1 else ""
-    if not pid_text.isdigit():
+    if not (pid_text.isascii() and pid_text.isdigit()):
         return False
     try:
         os.kill(int(pid_text), 0)

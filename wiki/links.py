@@ -106,7 +106,7 @@ class LinkTable:
 
     def _lock_path(self, name: str) -> Path:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        return self.out_dir / f".lock-{names.quote_fs(name)}"
+        return self.out_dir / names.derived_fs(name, prefix=".lock-")
 
     def linked_targets(self) -> dict[str, set[str]]:
         """Every page that something links to, with the pages linking to it."""

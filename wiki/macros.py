@@ -80,7 +80,7 @@ class MacroProcessor(InlineProcessor):  # type: ignore[misc]
 
     def macro_RecentChanges(self, args: str) -> etree.Element:
         """RecentChanges(n): the n pages changed last (default 10)."""
-        if args and not (args.isdigit() and 0 < int(args) <= 100):
+        if args and not (args.isascii() and args.isdigit() and 0 < int(args) <= 100):
             raise MacroError("give a number of changes from 1 to 100")
         context = self.context()
         context.volatile = True

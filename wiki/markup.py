@@ -97,14 +97,16 @@ class _WikiLinks:
         page_part, _, anchor = target.partition("#")
         try:
             name = names.resolve_relative(self.context.page, page_part) if page_part else self.context.page
-        except InvalidPageName:
-            span = etree.Element("span", {"class": "wikilink invalid", "title": "not a valid page name"})
-            span.text = AtomicString(text)
-            return span
+        except InvalidPageName as error:
+            return _invalid_link(text, str(error))
         return self.page_element(name, text, anchor)
 
     def page_element(self, name: str, text: str, anchor: str = "") -> etree.Element:
         assert self.context is not None
+        try:
+            names.normalize(name)  # a CamelCase word or a macro's list may name what cannot be a page
+        except InvalidPageName as error:
+            return _invalid_link(text, str(error))
         self.context.links.add(name)
         if self.context.exists(name):
             href = self.context.page_url(name) + (f"#{anchor}" if anchor else "")
@@ -117,6 +119,13 @@ class _WikiLinks:
             })
         link.text = AtomicString(text)
         return link
+
+
+def _invalid_link(text: str, why: str) -> etree.Element:
+    """A link to a name no page can have: shown as text that says why, never an error."""
+    span = etree.Element("span", {"class": "wikilink invalid", "title": f"Not a possible page name: {why}"})
+    span.text = AtomicString(text)
+    return span
 
 
 class _WikiLinkProcessor(InlineProcessor):  # type: ignore[misc]

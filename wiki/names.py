@@ -46,8 +46,11 @@ def normalize(raw: str) -> str:
                 "Each part of a page name between slashes must be a real name "
                 "(not empty, '.' or '..')."
             )
-    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        raise InvalidPageName(f"Page names are limited to {MAX_NAME_BYTES} bytes of UTF-8.")
+    if len(quote_fs(name)) > MAX_NAME_BYTES:
+        raise InvalidPageName(
+            f"That page name is too long: stored on disk it would take {len(quote_fs(name))} bytes, and "
+            f"{MAX_NAME_BYTES} is the limit (letters outside A-Z count 6 to 8 bytes each). Choose a shorter name."
+        )
     return name
 
 
@@ -59,6 +62,18 @@ def quote_fs(name: str) -> str:
     """
     raw = name.encode("utf-8")
     return _UNSAFE_FS_RUN.sub(lambda m: b"(" + m.group().hex().encode("ascii") + b")", raw).decode("ascii")
+
+
+def derived_fs(name: str, prefix: str = "", suffix: str = "") -> str:
+    """A file name for data derived from a page (a cache, a lock) with a prefix or suffix of its
+    own: the quoted name where it fits in a file name, else a hash of it (a quoted name may
+    take all of the 255 bytes a file name has)."""
+    quoted = quote_fs(name)
+    if len(prefix) + len(quoted) + len(suffix) > MAX_NAME_BYTES:
+        import hashlib
+
+        quoted = "(hash)" + hashlib.sha1(quoted.encode("ascii")).hexdigest()
+    return f"{prefix}{quoted}{suffix}"
 
 
 def unquote_fs(fsname: str) -> str:

@@ -70,7 +70,7 @@ class PageCache:
 
     def _path(self, name: str, script_root: str) -> str:
         mount = hashlib.sha1(script_root.encode("utf-8")).hexdigest()[:8]
-        return os.path.join(self._directory_path, f"{names.quote_fs(name)}.{mount}")
+        return os.path.join(self._directory_path, names.derived_fs(name, suffix=f".{mount}"))
 
     def store_response(self, slot: Slot, headers: Headers, body: bytes) -> None:
         """Keep a full response in its slot; written atomically, so readers never see half a file.
@@ -129,7 +129,7 @@ class PageCache:
                     state = f"{stat.st_mtime_ns}.{stat.st_size}"
                 except FileNotFoundError:
                     state = "none"
-                return Slot(os.path.join(self._directory_path, f"+backlinks.{names.quote_fs(name)}.{mount}"),
+                return Slot(os.path.join(self._directory_path, names.derived_fs(name, "+backlinks.", f".{mount}")),
                             self._list_key(f"backlinks|{name}|{state}", script_root))
             if not raw.startswith("/") or raw.startswith("/+"):
                 return None

@@ -47,6 +47,7 @@ SCHEMA_FILE = "flatwiki-schema"
 SCHEMA_VERSION = "2"  # raise it whenever make_schema() changes: older indexes are rebuilt
 WRITER_TIMEOUT = 0.2
 PAGE_SIZE = 20
+MAX_SUGGESTED_WORDS = 12  # each costs a walk of the word list: "did you mean" for the first few only
 MAX_SEGMENTS = 8
 
 
@@ -345,7 +346,7 @@ class SearchIndex:
                     results.hits.append(Hit(stored["name"], marker.snippet(stored["content"]), stored.get("modified"),
                                             stored["revision"]))
             if not results.total:
-                results.suggestion = self._suggest(searcher, text)
+                results.suggestion = self._suggest(searcher, results.query)  # the words searched, not all typed
 
         self._repaired(run)
         return results
@@ -353,7 +354,7 @@ class SearchIndex:
     @staticmethod
     def _suggest(searcher: Any, text: str) -> str | None:
         corrector = searcher.corrector("words")
-        words = plain_words(text.lower())
+        words = plain_words(text.lower())[:MAX_SUGGESTED_WORDS]
         suggested = [(corrector.suggest(word, limit=1, maxdist=2, prefix=1) or [word])[0] for word in words]
         return " ".join(suggested) if suggested != words else None
 

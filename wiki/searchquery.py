@@ -13,6 +13,7 @@ from typing import Any
 from whoosh import qparser, query
 
 MAX_QUERY_CHARS = 500
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 MAX_EXPANSIONS = 8
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 PLAIN_WORD = re.compile(r"\w+")
@@ -56,11 +57,20 @@ class QueryParser:
         except Exception:  # Whoosh's parser raises assorted errors on odd input
             parsed = None
         if parsed is None or parsed == query.NullQuery:
-            words = plain_words(text)
+            words = [word for word in plain_words(text) if word.upper() not in OPERATORS]
             if not words:
                 return None, message or "Type one or more words to search for."
-            parsed = self._parser.parse(" ".join(words))
+            try:
+                parsed = query.Or([query.Term("title", word.lower()) for word in words] +
+                                  [query.Term("content", word) for word in self._stems(words)])
+            except Exception:
+                return None, message or "That search could not be understood; try plain words."
+            message = message or "Your search was read as plain words."
         return parsed, message
+
+    def _stems(self, words: list[str]) -> list[str]:
+        analyzer = self._parser.schema["content"].analyzer
+        return [token.text for word in words for token in analyzer(word)]
 
 
 def cleaned(text: str) -> str:

@@ -574,7 +574,7 @@ class PageStore:
         (aside / "revisions").mkdir(parents=True)
         os.replace(page_dir / "edit-log", aside / "edit-log")
         for item in os.listdir(page_dir / "revisions"):
-            if item.isdigit():
+            if item.isascii() and item.isdigit():
                 os.replace(page_dir / "revisions" / item, aside / "revisions" / item)
 
     @staticmethod
@@ -692,7 +692,7 @@ class _Unfinished(Exception):
 def latest_revision_file(page_dir: Path | str) -> int:
     """The highest revision number with a file (0 if none): what `current` should at least say."""
     try:
-        found = [int(n) for n in os.listdir(os.path.join(page_dir, "revisions")) if n.isdigit() and len(n) == 8]
+        found = [int(n) for n in os.listdir(os.path.join(page_dir, "revisions")) if n.isascii() and n.isdigit() and len(n) == 8]
     except FileNotFoundError:
         return 0
     return max(found, default=0)
