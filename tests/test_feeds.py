@@ -86,3 +86,17 @@ def test_recent_changes_stop_at_the_cutoff_without_reading_further(store: PageSt
         append_line(store.global_log, LogEntry(now - (5 - i) * 86_400_000_000, 1, "SAVE", f"P{i}").to_line())
     recent = store.recent_changes(100, since_us=now - int(2.5 * 86_400_000_000))
     assert [e.name for e in recent] == ["P4", "P3"]
+
+
+def test_a_comment_or_page_holding_every_control_character_keeps_the_feeds_valid(client: WikiClient) -> None:
+    controls = "".join(chr(code) for code in range(1, 32)) + "\ufffe"  # NUL: the form is refused (400)
+    assert client.save("Controlled", f"text with {controls} inside", comment=f"comment {controls} end").status_code == 303
+    for url in ("/+feed", "/+feed/Controlled", "/sitemap.xml"):
+        body = client.get(url).get_data()
+        etree.fromstring(body)  # a strict XML parser accepts it
+        if "feed" in url:
+            parsed = feedparser.parse(body)
+            assert not parsed.bozo, parsed.bozo_exception
+    for url in ("/Controlled", "/+recent", "/+history/Controlled", "/+info/Controlled"):
+        html = client.get(url).get_data(as_text=True)
+        assert not any(chr(code) in html for code in range(32) if chr(code) not in "\t\n\r"), url

@@ -5,6 +5,7 @@ are a `Site` (wiki/site.py), passed to every view.
 """
 from __future__ import annotations
 
+import re
 import urllib.parse
 from typing import Any
 
@@ -18,6 +19,14 @@ from wiki.site import Site
 from wiki.storage import Author
 
 HTML = "text/html; charset=utf-8"
+# What XML 1.0 forbids (C0 controls but tab and line ends, lone surrogates, U+FFFE/U+FFFF): a
+# page or an edit comment holding one must not make a feed invalid or an XHTML reader choke.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with every character XML 1.0 forbids replaced by U+FFFD."""
+    return XML_FORBIDDEN.sub("\ufffd", text)
 
 
 class WikiRequest(Request):
@@ -118,7 +127,7 @@ def themed(
         robots=robots,
         **({"query": ""} | context),  # the header's search box: filled in by the search page
     )
-    response = Response(html, status=status, content_type=HTML)
+    response = Response(xml_safe(html), status=status, content_type=HTML)
     if request.new_csrf_cookie:
         response.set_cookie(
             auth.CSRF_COOKIE, request.new_csrf_cookie, path=request.script_root or "/",

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wiki.editlog import LogEntry, is_revision
 from wiki.errors import PageNotFound
 from wiki.site import Site
-from wiki.views.base import WikiRequest, page_name
+from wiki.views.base import WikiRequest, page_name, xml_safe
 from wiki.views.listing import recent_window
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -25,6 +25,11 @@ def _absolute(request: WikiRequest, endpoint: str, **values: object) -> str:
 
 def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _xml_bytes(root: etree.Element) -> bytes:
+    """The document, with what XML 1.0 forbids replaced (ElementTree escapes markup, not controls)."""
+    return xml_safe(etree.tostring(root, encoding="unicode")).encode("utf-8")
 
 
 def _feed(request: WikiRequest, title: str, self_url: str, alternate: str, entries: list[LogEntry]) -> Response:
@@ -54,7 +59,7 @@ def _feed(request: WikiRequest, title: str, self_url: str, alternate: str, entri
         who = etree.SubElement(item, f"{{{ATOM}}}author")
         etree.SubElement(who, f"{{{ATOM}}}name").text = entry.user_id or entry.address or "unknown"
         etree.SubElement(item, f"{{{ATOM}}}summary").text = entry.comment or label
-    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + etree.tostring(feed, encoding="utf-8", xml_declaration=False)
+    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + _xml_bytes(feed)
     response = Response(body, content_type="application/atom+xml; charset=utf-8")
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -85,7 +90,7 @@ def sitemap(wiki: Site, request: WikiRequest) -> Response:
         etree.SubElement(url, "loc").text = _absolute(request, "show_page", name=name)
         modified = os.stat(wiki.store.page_dir(name) / "current").st_mtime
         etree.SubElement(url, "lastmod").text = datetime.fromtimestamp(modified, timezone.utc).strftime("%Y-%m-%d")
-    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + etree.tostring(urlset, encoding="utf-8")
+    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + _xml_bytes(urlset)
     return Response(body, content_type="application/xml; charset=utf-8")
 
 

@@ -55,7 +55,9 @@ def _base_revision(form: dict[str, str], what: str) -> int:
 
 
 def _comment(form: dict[str, str]) -> str:
-    return " ".join(form.get("comment", "").split())[:MAX_COMMENT]
+    """The edit comment on one line, without control characters (it goes into logs and feeds)."""
+    printable = "".join(char if char.isprintable() else " " for char in form.get("comment", ""))
+    return " ".join(printable.split())[:MAX_COMMENT]
 
 
 def _confirmation(wiki: Site, request: WikiRequest, template: str, title: str, name: str, **context: Any) -> Response:
