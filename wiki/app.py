@@ -149,6 +149,12 @@ class WikiApp:
                 raise
             return self.error_page(request, known.status, known.title, str(known))
 
+    def refuse_body(self, request: WikiRequest) -> Response:
+        """413 by the declared length, before a byte of the body is read."""
+        limit = self.wiki.config.largest_body()
+        return self.error_page(request, 413, "Too large", f"Requests are limited to {limit:,} bytes; this one "
+                                                         f"announced {request.content_length:,}. Nothing was read.")
+
     def error_page(self, request: WikiRequest, status: int, title: str, message: str) -> Response:
         response = themed(self.wiki, request, "error.mako", status, title=title, message=message)
         response.headers["Cache-Control"] = "no-store"
@@ -161,10 +167,11 @@ class WikiApp:
         if cached is not None:
             return cached
         request = WikiRequest(environ)
-        request.max_content_length = self.wiki.config.max_content_length
+        request.max_content_length = self.wiki.config.max_content_length  # also cuts chunked bodies
         request.urls = URL_MAP.bind_to_environ(environ)
         try:
-            response = self.dispatch(request)
+            too_large = (request.content_length or 0) > self.wiki.config.largest_body()
+            response = self.refuse_body(request) if too_large else self.dispatch(request)
         except Exception:
             # Logged for the operator, never shown: the reader gets a themed 500.
             print(traceback.format_exc(), file=environ.get("wsgi.errors", sys.stderr))

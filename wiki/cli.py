@@ -113,7 +113,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     # waitress warns "Task queue depth is N" on every short burst; that is load, not a fault.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="flatwiki", _quiet=True)
+    # waitress receives a whole body before the app sees it: its limit must be ours, or a
+    # client could make it buffer up to 1 GiB (its default) before our 413.
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="flatwiki", _quiet=True,
+                   max_request_body_size=config.largest_body())
     return 0
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields, beside an uploaded file
 
 
 def _option(default: Any, help: str) -> Any:
@@ -41,6 +42,10 @@ class Config:
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
+
+    def largest_body(self) -> int:
+        """The most bytes any request may carry: a form, or an upload with its form around it."""
+        return max(self.max_content_length, self.max_attachment_bytes + UPLOAD_OVERHEAD)
 
 
 def options() -> list[dataclasses.Field[Any]]:

@@ -9,11 +9,10 @@ from werkzeug.wrappers import Response
 
 from wiki import auth
 from wiki.attachments import AttachmentStore, content_type
+from wiki.config import UPLOAD_OVERHEAD
 from wiki.errors import BadRequest, PayloadTooLarge, PermissionDenied
 from wiki.site import Site
 from wiki.views.base import WikiRequest, page_name, redirect, themed
-
-FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields, beside the file itself
 
 
 def page_attachments(wiki: Site, request: WikiRequest, name: str) -> Response:
@@ -23,11 +22,11 @@ def page_attachments(wiki: Site, request: WikiRequest, name: str) -> Response:
     if request.method == "POST":
         wiki.require_writable()
         limit = wiki.config.max_attachment_bytes
-        if request.content_length is not None and request.content_length > limit + FORM_OVERHEAD:
+        if request.content_length is not None and request.content_length > limit + UPLOAD_OVERHEAD:
             raise PayloadTooLarge(f"Attachments are limited to {limit:,} bytes.")
         if request.mimetype != "multipart/form-data":
             raise UnsupportedMediaType("Uploads must be sent as multipart/form-data.")
-        request.max_content_length = limit + FORM_OVERHEAD
+        request.max_content_length = limit + UPLOAD_OVERHEAD
         form = request.form
         if not auth.csrf_valid(wiki.secret, request.cookies.get(auth.CSRF_COOKIE), form.get(auth.CSRF_FIELD)):
             raise PermissionDenied("The form's security token is missing or does not match (CSRF check). Reload and retry.")
