@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from wiki import pagecache
 from wiki.config import Config
+from wiki.editlog import make_private
 from wiki.errors import WikiError, storage_error
 from wiki.site import Site
 from wiki.views import about, feeds, files, history, listing, page, searching
@@ -196,6 +197,7 @@ class WikiApp:
 
 def create_app(config: Config) -> WSGIApplication:
     """The wiki as a WSGI callable, behind ProxyFix when the config trusts a proxy."""
+    make_private()
     app: Any = WikiApp(config)
     if config.proxy_fix:
         from werkzeug.middleware.proxy_fix import ProxyFix

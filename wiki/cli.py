@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from wiki.config import Config, load_config
+from wiki.editlog import make_private
 from wiki.errors import PageNotFound
 from wiki.storage import Author, PageStore
 
@@ -187,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    make_private()
     try:
         return int(args.handler(args))
     except (OSError, ValueError) as error:

@@ -11,6 +11,16 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI h
 if TYPE_CHECKING:
     from datetime import datetime
 
+FILE_MODE = 0o640  # data is the wiki's business: readable by its group (backups), by no one else
+PRIVATE_UMASK = 0o027  # the same for files made by libraries (Whoosh) and for folders (0750)
+
+
+def make_private() -> None:
+    """Make what this process creates from now on private to its user and group (keeping any
+    stricter umask it was given): called by every entry point before it touches a data dir."""
+    os.umask(os.umask(0) | PRIVATE_UMASK)
+
+
 SAVE, SAVENEW, REVERT, RENAME, DELETE = "SAVE", "SAVENEW", "SAVE/REVERT", "SAVE/RENAME", "DELETE"
 ATTNEW, ATTDEL = "ATTNEW", "ATTDEL"
 
@@ -70,7 +80,7 @@ def append_line(path: Path, line: str, *, locked: bool = False) -> None:
     append to complete into a line that was never meant.
     """
     data = line.encode("utf-8")
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
     try:
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from wiki import names
+from wiki.editlog import FILE_MODE
 from wiki.errors import InvalidPageName
 
 # [[Target]], [[Target|label]], [[Target#anchor|label]] — shared with markup.py.
@@ -70,7 +71,7 @@ class LinkTable:
     def _change(path: Path, add: Iterable[str] = (), remove: Iterable[str] = ()) -> set[str]:
         """Read-modify-write one list under an exclusive lock on that file."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         with os.fdopen(fd, "r+", encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             entries = {line for line in handle.read().split("\n") if line}
@@ -92,7 +93,7 @@ class LinkTable:
         incoming entry, not only the changes (after a rebuild swap, an update that straddled the
         swap may have left its outgoing list in the new table and its incoming entries in the old)."""
         new = set(targets) - {name}
-        fd = os.open(self._lock_path(name), os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self._lock_path(name), os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)  # one update of a page's links at a time
             old = self.outgoing(name)

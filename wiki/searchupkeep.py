@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from wiki.editlog import is_revision
+from wiki.editlog import FILE_MODE, is_revision
 from wiki.storage import PageStore, write_atomically
 
 MARK_FILE = "flatwiki-edit-log-offset"
@@ -41,7 +41,7 @@ def flocked(path: Path, mode: int, timeout: float | None) -> Iterator[bool]:
     except FileNotFoundError:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT, FILE_MODE)
         except OSError as error:
             if error.errno != errno.EROFS:
                 raise

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
-from wiki.editlog import DELETE, RENAME, SAVE, SAVENEW, LogEntry, append_line, is_revision, read_log_reversed
+from wiki.editlog import DELETE, FILE_MODE, RENAME, SAVE, SAVENEW, LogEntry, append_line, is_revision, read_log_reversed
 from wiki.errors import (
     EditConflict,
     PageBusy,
@@ -64,7 +64,7 @@ def fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
-def temp_file(folder: Path | str, label: str, mode: int = 0o644) -> tuple[int, str]:
+def temp_file(folder: Path | str, label: str, mode: int = FILE_MODE) -> tuple[int, str]:
     """(fd, path) of a new file in `folder` whose name no other thread or process can have:
     O_EXCL on a random name, as tempfile.mkstemp, without importing tempfile (CGI pays per import)."""
     for _ in range(100):
@@ -76,7 +76,7 @@ def temp_file(folder: Path | str, label: str, mode: int = 0o644) -> tuple[int, s
     raise FileExistsError(f"no free temporary name in {folder}")
 
 
-def write_atomically(path: Path | str, data: bytes, *, durable: bool = True, mode: int = 0o644) -> None:
+def write_atomically(path: Path | str, data: bytes, *, durable: bool = True, mode: int = FILE_MODE) -> None:
     """Replace a file whole: a temporary file of its own in the same folder, fsync, rename.
     `durable=False` skips the fsync, for derived files that a crash may lose."""
     folder, name = os.path.split(os.fspath(path))
@@ -329,7 +329,7 @@ class PageStore:
         while True:
             try:
                 (page_dir / "revisions").mkdir(parents=True, exist_ok=True)
-                fd = os.open(page_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+                fd = os.open(page_dir / "lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
             except OSError as error:
                 raise storage_error(error, f"Changing {name!r}") or error from error
             try:
@@ -361,7 +361,7 @@ class PageStore:
         try:
             os.makedirs(self._pending_path, exist_ok=True)
             for marker in markers:
-                os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o644))
+                os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, FILE_MODE))
         except OSError as error:
             _remove(markers)
             raise storage_error(error, f"Saving {changed[0]!r}") or error from error
@@ -624,7 +624,7 @@ class PageStore:
         refuses even this leaves it to `wiki check --repair`)."""
         try:
             os.makedirs(self._pending_path, exist_ok=True)
-            os.close(os.open(os.path.join(self._pending_path, names.quote_fs(name)), os.O_WRONLY | os.O_CREAT, 0o644))
+            os.close(os.open(os.path.join(self._pending_path, names.quote_fs(name)), os.O_WRONLY | os.O_CREAT, FILE_MODE))
         except OSError:
             pass
 
