@@ -116,3 +116,23 @@ def test_markdown_shows_and_links_attachments(client: WikiClient) -> None:
     assert re.search(r'<a class="attachment missing" href="/\+attachments/FrontPage"[^>]*>other</a>', html)
     upload(client, "SandBox", "report.pdf", b"%PDF-1.4")
     assert 'href="/+download/SandBox?file=report.pdf"' in client.get("/SandBox").get_data(as_text=True)
+
+
+def test_attachments_follow_their_page_through_rename_delete_and_restore(client: WikiClient) -> None:
+    assert client.save("Gallery", "![photo](attachment:photo.png)").status_code == 303
+    token = client.form("/+attachments/Gallery")["csrf_token"]
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    assert client.post("/+attachments/Gallery", data={"csrf_token": token, "file": (io.BytesIO(png), "photo.png")},
+                       content_type="multipart/form-data").status_code == 303
+    fields = client.form("/+rename/Gallery")
+    assert client.post("/+rename/Gallery", data={**fields, "new_name": "Pictures"}).status_code == 303
+    assert client.get("/+download/Pictures?file=photo.png").get_data() == png
+    assert client.get("/+download/Gallery?file=photo.png").status_code == 404
+    assert "not attached yet" not in client.get("/Pictures").get_data(as_text=True)
+    assert "photo.png" in client.get("/+attachments/Pictures").get_data(as_text=True)
+    fields = client.form("/+delete/Pictures")
+    assert client.post("/+delete/Pictures", data={**fields, "comment": ""}).status_code == 303
+    assert client.get("/+download/Pictures?file=photo.png").status_code == 404
+    fields = client.form("/+revert/Pictures?rev=2")
+    assert client.post("/+revert/Pictures", data={**fields, "revision": "2", "comment": ""}).status_code == 303
+    assert client.get("/+download/Pictures?file=photo.png").get_data() == png

@@ -70,6 +70,8 @@ class AttachmentStore:
         return self.store.page_dir(page) / "attachments"
 
     def list(self, page: str) -> list[Attachment]:
+        if not self.store.exists(page):
+            return []  # a deleted page shows no files; they return with the page
         try:
             entries = [e for e in os.scandir(self.folder(page)) if e.is_file() and not e.name.startswith(".")]
         except FileNotFoundError:
@@ -78,11 +80,14 @@ class AttachmentStore:
                       key=lambda a: a.name.casefold())
 
     def path(self, page: str, filename: str) -> Path:
-        """The file of a current attachment; PageNotFound if there is none by that name."""
+        """The file of a current attachment; PageNotFound if there is none by that name, or the
+        page is deleted (its files stay in its folder and come back when it is restored)."""
         name = sanitize_filename(filename)
         path = self.folder(page) / name
         if name != filename or not path.is_file():
             raise PageNotFound(page, f"{page!r} has no attachment named {filename!r}.")
+        if not self.store.exists(page):
+            raise PageNotFound(page, f"{page!r} is deleted or was renamed: its attachments went with it.")
         return path
 
     def exists(self, page: str, filename: str) -> bool:

@@ -455,6 +455,8 @@ class PageStore:
                 renamed = self._commit(new_dir, new, current + 1, text, author, comment or f"Renamed from {old}",
                                        RENAME, old)
                 self._commit(old_dir, old, current + 1, None, author, comment or f"Renamed to {new}", DELETE, new)
+                if (old_dir / "attachments").exists():  # the files go with the page (their log lines did)
+                    os.rename(old_dir / "attachments", new_dir / "attachments")
                 return renamed
 
             return self._marked([new, old], move)
