@@ -21,7 +21,7 @@ from wiki import defuse, names
 from wiki.editlog import LogEntry
 from wiki.errors import InvalidPageName
 from wiki.links import WIKILINK_PATTERN
-from wiki.macros import TOC_MACRO, MacroProcessor
+from wiki.macros import TOC_MACRO, MacroBudget, MacroProcessor
 
 CAMELCASE = re.compile(r"(?<![\w/.#&=?!-])(!?)((?:[A-Z][a-z0-9]+){2,}(?:/(?:[A-Z][a-z0-9]+){2,})*)\b")
 ATTACHMENT_SCHEME = "attachment:"
@@ -72,6 +72,7 @@ class LinkContext:
     recent: Callable[[int], list[LogEntry]] = lambda count: []
     read_page: Callable[[str], str | None] = lambda name: None
     include_stack: list[str] = field(default_factory=list)
+    budget: MacroBudget = field(default_factory=MacroBudget)  # one per render: included pages share it
     links: set[str] = field(default_factory=set)
     volatile: bool = False
 
