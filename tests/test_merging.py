@@ -71,3 +71,22 @@ def test_drafts_are_private_to_their_browser(seeded_config: object) -> None:
     alice.post("/+edit/SandBox", data={**fields, "text": "alice's secret draft", "action": "preview"})
     assert "unsaved draft" in alice.get("/+edit/SandBox").get_data(as_text=True)
     assert "unsaved draft" not in bob.get("/+edit/SandBox").get_data(as_text=True)
+
+
+def test_large_and_repetitive_texts_diff_and_merge(client: WikiClient) -> None:
+    """Two 16,000-line revisions with every other line changed (21.7 s with difflib) and texts of
+    nothing but blank lines diff and merge correctly; bench/render.py-style timing is not asserted."""
+    from wiki.merging import unified_diff
+
+    old = "".join(f"line {i} of the page\n" for i in range(16000))
+    new = "".join(line if i % 2 else f"changed {i}\n" for i, line in enumerate(old.splitlines(keepends=True)))
+    assert client.save("Long", old).status_code == 303
+    assert client.save("Long", new).status_code == 303
+    html = client.get("/+diff/Long").get_data(as_text=True)
+    assert html.count("changed ") == 8000
+    unified = client.get("/+diff/Long?format=unified").get_data(as_text=True)
+    assert unified.count("\n+changed ") == 8000 and unified.count("\n-line ") == 8000
+    blanks = list(unified_diff(["\n"] * 5000, ["x\n" if i % 2 else "\n" for i in range(5000)]))
+    assert sum(1 for line in blanks if line.startswith("+x")) == 2500
+    merged = merge("\n" * 3000, "\n" * 3000 + "theirs\n", "mine\n" + "\n" * 3000, "revision 2")
+    assert merged.conflicts == 0 and merged.text.startswith("mine\n") and merged.text.endswith("theirs\n")

@@ -1,12 +1,11 @@
 """A page's history and the differences between any two of its revisions."""
 from __future__ import annotations
 
-import difflib
-
 from werkzeug.wrappers import Response
 
 from wiki.editlog import DELETE, LogEntry, is_revision
 from wiki.errors import BadRequest, PageNotFound, RevisionNotFound
+from wiki.merging import unified_diff
 from wiki.site import Site
 from wiki.views.base import WikiRequest, int_arg, page_name, themed
 
@@ -17,7 +16,7 @@ HISTORY_PAGE = 100  # revisions a history page shows; older ones are a link away
 def diff_rows(old: str, new: str) -> list[dict[str, str]]:
     """Rows for an HTML diff: each {'kind': 'hunk'|'context'|'added'|'removed', 'text': line}."""
     rows = []
-    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), n=CONTEXT_LINES, lineterm="")
+    lines = unified_diff(old.splitlines(), new.splitlines(), context=CONTEXT_LINES, lineterm="")
     for line in list(lines)[2:]:
         if line.startswith("@@"):
             rows.append({"kind": "hunk", "text": line})
@@ -82,7 +81,7 @@ def diff_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     old = _text_at(wiki, name, start) if start else ""
     new = _text_at(wiki, name, to)
     if request.args.get("format", "html") == "unified":
-        lines = difflib.unified_diff(
+        lines = unified_diff(
             old.splitlines(keepends=True), new.splitlines(keepends=True),
             fromfile=f"{name}@{start}", tofile=f"{name}@{to}",
         )
