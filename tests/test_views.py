@@ -334,3 +334,26 @@ def test_names_with_url_special_characters_work_everywhere(client: WikiClient, n
     hrefs = [html.unescape(href) for href in re.findall(r'href="([^"]+)"', index)]
     followed = [client.get(href).get_data(as_text=True) for href in hrefs if "special text" in client.get(href).get_data(as_text=True)]
     assert len(followed) == 1  # the index links to the page, and the link works
+
+
+def test_drafts_are_bounded_per_browser_and_expire(seeded_config: Config) -> None:
+    import os
+    import time
+
+    from wiki import drafts
+
+    store = drafts.DraftStore(seeded_config.data_dir / "drafts")
+    for n in range(drafts.DRAFTS_PER_BROWSER + 15):
+        assert store.save("browser-a", f"Page{n}", 0, "draft text")
+        time.sleep(0.001)
+    folder = next((seeded_config.data_dir / "drafts").iterdir())
+    assert len(list(folder.iterdir())) == drafts.DRAFTS_PER_BROWSER
+    assert store.load("browser-a", "Page0") is None  # the oldest went first
+    assert store.load("browser-a", f"Page{drafts.DRAFTS_PER_BROWSER + 14}") is not None
+    old = next(folder.iterdir())
+    os.utime(old, (time.time() - 40 * 86400,) * 2)
+    assert store.expired() == [old]
+    from wiki.cli import main
+
+    assert main(["check", "--data-dir", str(seeded_config.data_dir), "--repair"]) == 0
+    assert not old.exists()

@@ -10,11 +10,11 @@ Who may import whom: a module imports only from its own row and the rows below i
     services      site                                   one wiki wired once: every cache key, the
                                                          after-change protocol, recovery, a renderer per thread
     domain        markup  search  theme  auth            Markdown to safe HTML; the Whoosh index; Mako
-                  drafts  merging                        templates; CSRF; unsaved editor text; merge3
+                  merging                                templates; CSRF; merges and diffs
     domain parts  macros  defuse  searchquery            <<Macros>>; hostile Markdown made cheap; the
                   ranking  snippets  searchupkeep        query language; BM25F; passages; index upkeep
     derived data  pagecache  rendercache  links          stored responses, rendered HTML, the link table,
-                  consistency                            and `wiki check`, which verifies and repairs
+                  drafts  consistency                    unsaved editor text, `wiki check` and repairs
     truth         storage  editlog  attachments          the revision store on flat files
     base          config  names  errors                  plain values, pure functions, domain errors
 

@@ -172,13 +172,43 @@ def _check_derived(store: PageStore, problems: list[Problem]) -> None:
             problems.append(Problem(temp, "stray temporary file"))
     for name in sorted(store.pending_names()):
         problems.append(Problem(store.pending_dir / names.quote_fs(name), HALF_DONE, page=name))
+    from wiki.drafts import DraftStore
+
+    for draft in DraftStore(root / "drafts").expired():
+        problems.append(Problem(draft, "an expired draft (older than the days drafts are kept)"))
     scanned = store._scan_pages()
+    _check_caches(root, set(scanned), problems)
     if store.list_pages() != scanned:
         problems.append(Problem(store.pageset_file, STALE_PAGESET))
     out_dir = root / "links" / "out"
     for name in scanned:
         if not (out_dir / names.quote_fs(name)).exists():
             problems.append(Problem(out_dir / names.quote_fs(name), f"{name!r} {NO_LINKS}", page=name))
+
+
+def _check_caches(root: Path, pages: set[str], problems: list[Problem]) -> None:
+    """Cached HTML of pages that are gone, and list responses of an older layout: removable."""
+    for folder, is_page_cache in ((root / "cache" / "html", False), (root / "cache" / "pages", True)):
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith((TEMP_PREFIX, "(hash)")):
+                continue  # temporary files are reported above; hashed names cannot be traced back
+            if is_page_cache:
+                if name.startswith("+"):
+                    if name.count(".") > 1 and name.startswith("+recent."):
+                        problems.append(Problem(Path(entry.path), "a cached response of an older layout"))
+                    continue
+                name = name.rpartition(".")[0]
+            try:
+                page = names.unquote_fs(name)
+            except ValueError:
+                continue
+            if page not in pages:
+                problems.append(Problem(Path(entry.path), f"cached output of {page!r}, which no longer exists"))
 
 
 def _walk_derived(root: Path) -> Iterator[tuple[Path, list[str], list[str]]]:

@@ -7,6 +7,7 @@ are private to the browser that wrote them.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,17 @@ class Draft:
     saved_at: float
 
 
+DRAFT_DAYS = 30  # a draft untouched this long is removed
+DRAFTS_PER_BROWSER = 20
+BYTES_PER_BROWSER = 5 * 1024 * 1024
+BYTES_IN_ALL = 64 * 1024 * 1024  # beyond this (or DRAFTS_IN_ALL) the oldest drafts of any browser go first
+DRAFTS_IN_ALL = 5000
+
+
 class DraftStore:
+    """Drafts under `directory/<hash of the browser's cookie>/<quoted page name>`, bounded:
+    anyone may write them, so none may fill the disk with them."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
 
@@ -36,9 +47,40 @@ class DraftStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, f"{base_revision}\n{text}".encode(), durable=False)
+            self._bound(path.parent)
         except OSError:
             return False
-        return True
+        return path.exists()
+
+    def _bound(self, mine: Path) -> None:
+        """Keep this browser's drafts, and everyone's, within their limits (oldest go first)."""
+        cutoff = time.time() - DRAFT_DAYS * 86400
+        keep, size = 0, 0
+        for modified, bytes_, path in sorted(_drafts_in(mine), reverse=True):
+            keep, size = keep + 1, size + bytes_
+            if modified < cutoff or keep > DRAFTS_PER_BROWSER or size > BYTES_PER_BROWSER:
+                path.unlink(missing_ok=True)
+        folders = [folder for folder in self.directory.iterdir() if folder.is_dir()]
+        everyone = [draft for folder in folders for draft in _drafts_in(folder)]
+        total, count = sum(bytes_ for _, bytes_, _ in everyone), len(everyone)
+        for _, bytes_, path in sorted(everyone):
+            if total <= BYTES_IN_ALL and count <= DRAFTS_IN_ALL:
+                break
+            path.unlink(missing_ok=True)
+            total, count = total - bytes_, count - 1
+        for folder in folders:
+            try:
+                folder.rmdir()  # only succeeds for a browser left without drafts
+            except OSError:
+                pass
+
+    def expired(self) -> list[Path]:
+        """Drafts older than DRAFT_DAYS (for `wiki check`)."""
+        if not self.directory.is_dir():
+            return []
+        cutoff = time.time() - DRAFT_DAYS * 86400
+        return [path for folder in self.directory.iterdir() if folder.is_dir()
+                for modified, _, path in _drafts_in(folder) if modified < cutoff]
 
     def load(self, owner: str, name: str) -> Draft | None:
         path = self._path(owner, name)
@@ -65,3 +107,13 @@ def age(draft: Draft) -> str:
             count = seconds // size
             return f"{count} {unit}{'' if count == 1 else 's'} ago"
     return "just now"
+
+
+def _drafts_in(folder: Path) -> list[tuple[float, int, Path]]:
+    """(modified, size, path) of each draft in one browser's folder."""
+    found = []
+    for entry in os.scandir(folder):
+        if entry.is_file() and not entry.name.startswith("."):
+            stat = entry.stat()
+            found.append((stat.st_mtime, stat.st_size, Path(entry.path)))
+    return found

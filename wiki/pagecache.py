@@ -112,12 +112,11 @@ class PageCache:
         script_root = str(environ.get("SCRIPT_NAME", "")).rstrip("/")
         mount = hashlib.sha1(script_root.encode("utf-8")).hexdigest()[:8]
         try:
-            if raw == "/+recent":  # changes with the edit-log (and, for the day headings, the date)
-                what = f"recent|{self.store.log_size()}|{query}|{time.strftime('%Y-%m-%d', time.gmtime())}"
-                variant = hashlib.sha1(query.encode("latin-1")).hexdigest()[:12]
-                return Slot(os.path.join(self._directory_path, f"+recent.{variant}.{mount}"), self._list_key(what, script_root))
-            if query:
+            if query:  # only the plain forms: each query string a slot would let anyone fill the disk
                 return None
+            if raw == "/+recent":  # changes with the edit-log (and, for the day headings, the date)
+                what = f"recent|{self.store.log_size()}|{time.strftime('%Y-%m-%d', time.gmtime())}"
+                return Slot(os.path.join(self._directory_path, f"+recent.{mount}"), self._list_key(what, script_root))
             if raw == "/+index":  # changes with the set of pages
                 return Slot(os.path.join(self._directory_path, f"+index.{mount}"), self._list_key("index", script_root))
             if raw.startswith("/+backlinks/"):  # changes with that page's list of incoming links
