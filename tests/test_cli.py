@@ -102,7 +102,7 @@ def test_serve_initialises_an_empty_data_dir_and_serves(tmp_path: Path, debug: b
     try:
         wait_for_http(f"http://127.0.0.1:{port}/", process)
         status, headers, _ = fetch(f"http://127.0.0.1:{port}/")
-        assert status == 302 and headers["Location"] == f"http://127.0.0.1:{port}/FrontPage"
+        assert status == 302 and headers["Location"] == "/FrontPage"
         status, headers, body = fetch(f"http://127.0.0.1:{port}/FrontPage")
         assert status == 200 and b"Welcome to your wiki" in body
         if not debug:

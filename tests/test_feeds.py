@@ -8,6 +8,8 @@ import feedparser
 
 from tests.conftest import WikiClient
 from tests.test_views import main_part
+from wiki.app import create_app
+from wiki.config import Config
 from wiki.editlog import LogEntry, append_line
 from wiki.storage import Author, PageStore
 
@@ -42,7 +44,7 @@ def test_the_recent_changes_feed_is_valid_atom(client: WikiClient) -> None:
     assert feed.version == "atom10" and feed.feed.title == "flatwiki: recent changes"
     first = feed.entries[0]
     assert first.title == "SandBox: edited (revision 2)" and first.summary == "feed me"
-    assert first.link == "http://localhost/+diff/SandBox?from=1&to=2"
+    assert first.link == "/+diff/SandBox?from=1&to=2"  # relative: a reader resolves it against the feed's address
     assert first.author == "127.0.0.1"
     assert len({entry.id for entry in feed.entries}) == len(feed.entries)
 
@@ -72,12 +74,12 @@ def test_sitemap_lists_every_page(client: WikiClient, store: PageStore) -> None:
     root = etree.fromstring(client.get("/sitemap.xml").data)
     namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     locations = [loc.text for loc in root.iter(f"{namespace}loc")]
-    assert locations == [f"http://localhost/{name}" for name in store.list_pages()]
+    assert locations == [f"/{name}" for name in store.list_pages()]  # no base_url: relative
 
 
 def test_robots_txt_keeps_crawlers_off_actions(client: WikiClient) -> None:
     text = client.get("/robots.txt").get_data(as_text=True)
-    assert "Disallow: /+\n" in text and "Sitemap: http://localhost/sitemap.xml" in text
+    assert "Disallow: /+\n" in text and "Sitemap: /sitemap.xml" in text
 
 
 def test_recent_changes_stop_at_the_cutoff_without_reading_further(store: PageStore) -> None:
@@ -100,3 +102,21 @@ def test_a_comment_or_page_holding_every_control_character_keeps_the_feeds_valid
     for url in ("/Controlled", "/+recent", "/+history/Controlled", "/+info/Controlled"):
         html = client.get(url).get_data(as_text=True)
         assert not any(chr(code) in html for code in range(32) if chr(code) not in "\t\n\r"), url
+
+
+def test_absolute_addresses_come_from_configuration_never_from_the_host_header(seeded_config: Config) -> None:
+    evil = {"Host": "evil.example"}
+    plain = WikiClient(create_app(seeded_config))
+    assert plain.get("/", headers=evil).headers["Location"] == "/FrontPage"
+    for url in ("/+feed", "/sitemap.xml", "/robots.txt", "/+print/SandBox"):
+        assert "evil.example" not in plain.get(url, headers=evil).get_data(as_text=True), url
+    configured = WikiClient(create_app(seeded_config.replace(base_url="https://wiki.example.org")))
+    assert "<loc>https://wiki.example.org/FrontPage</loc>" in configured.get("/sitemap.xml", headers=evil).get_data(as_text=True)
+    assert "Sitemap: https://wiki.example.org/sitemap.xml" in configured.get("/robots.txt").get_data(as_text=True)
+    trusting = WikiClient(create_app(seeded_config.replace(trusted_hosts="wiki.example.org, .example.net")))
+    assert trusting.get("/SandBox", headers=evil).status_code == 400
+    trusting.get("/SandBox", headers={"Host": "wiki.example.org"})  # now in the page cache
+    assert trusting.get("/SandBox", headers=evil).status_code == 400  # the cache answers no stranger either
+    assert trusting.get("/SandBox", headers={"Host": "docs.example.net"}).status_code == 200
+    assert "<loc>http://docs.example.net/FrontPage</loc>" in trusting.get(
+        "/sitemap.xml", headers={"Host": "docs.example.net"}).get_data(as_text=True)

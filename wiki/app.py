@@ -129,9 +129,13 @@ VIEWS: dict[str, Callable[..., Response]] = {
 class WikiApp:
     def __init__(self, config: Config) -> None:
         self.wiki = Site(config)
+        self.trusted_hosts = config.trusted_host_list()
 
     def dispatch(self, request: WikiRequest) -> Response:
         try:
+            if self.trusted_hosts:
+                request.trusted_hosts = self.trusted_hosts
+                _ = request.host  # werkzeug raises SecurityError (400) for a Host not in the list
             endpoint, values = request.urls.match()
             return VIEWS[endpoint](self.wiki, request, **values)
         except RequestRedirect as moved:

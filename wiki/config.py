@@ -38,10 +38,20 @@ class Config:
     secret_key: str = _option("", "Signs CSRF tokens. Empty: a random key is made once and kept in data_dir/secret-key.")
     proxy_fix: bool = _option(False, "Trust one reverse proxy's X-Forwarded-For/-Proto/-Host/-Prefix headers.")
     page_cache_seconds: int = _option(0, "max-age of page views in Cache-Control; 0 means browsers revalidate every time (cheap: 304 via ETag).")
+    base_url: str = _option(
+        "", "Scheme and host the wiki is reached at, e.g. https://wiki.example.org: used for the absolute addresses "
+            "in feeds, the sitemap and the print view. Empty: taken from the request only if trusted_hosts is set, "
+            "else those addresses are relative.")
+    trusted_hosts: str = _option(
+        "", "Host names this wiki answers to, separated by commas (.example.org also matches its subdomains); any "
+            "other Host header gets 400. Empty: any.")
     lock_timeout: int = _option(10, "Seconds a change waits for another change of the same page to finish before answering 503 (try again).")
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
+
+    def trusted_host_list(self) -> list[str]:
+        return [host.strip() for host in self.trusted_hosts.split(",") if host.strip()]
 
     def largest_body(self) -> int:
         """The most bytes any request may carry: a form, or an upload with its form around it."""

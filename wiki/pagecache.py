@@ -46,7 +46,8 @@ KeyFunction = Callable[..., str]
 class PageCache:
     """Stored responses of plain views, one file per page, plus a copy in memory."""
 
-    def __init__(self, directory: Path, store: PageStore, key: KeyFunction) -> None:
+    def __init__(self, directory: Path, store: PageStore, key: KeyFunction, trusted_hosts: list[str] | None = None) -> None:
+        self.trusted_hosts = trusted_hosts or []  # a Host not among them is the full app's to refuse (400)
         self.store = store
         self.key = key
         self.directory = directory
@@ -104,6 +105,8 @@ class PageCache:
         page view, /+recent, /+index or a backlinks page. None for anything else."""
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
+        if self.trusted_hosts and not _trusted(str(environ.get("HTTP_HOST", "")), self.trusted_hosts):
+            return None
         try:
             raw = str(environ.get("PATH_INFO", "")).encode("latin-1").decode("utf-8")
         except UnicodeError:
@@ -158,6 +161,16 @@ class PageCache:
         if _matches(str(environ.get("HTTP_IF_NONE_MATCH", "")), slot.key):
             return ("304 NOT MODIFIED", [(k, v) for k, v in headers if k.lower() not in NOT_IN_304], b""), slot
         return ("200 OK", headers, b"" if environ.get("REQUEST_METHOD") == "HEAD" else body), slot
+
+
+def _trusted(host: str, trusted: list[str]) -> bool:
+    """werkzeug's rule: 'example.org' matches itself, '.example.org' also its subdomains."""
+    host = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
+    for allowed in trusted:
+        allowed = allowed.lower()
+        if host == allowed.lstrip(".") or (allowed.startswith(".") and host.endswith(allowed)):
+            return True
+    return False
 
 
 def _page_name(raw: str) -> str | None:

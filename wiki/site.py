@@ -65,7 +65,8 @@ class Site:
         self.config = config
         self.store = PageStore(config.data_dir, lock_timeout=config.lock_timeout)
         self.theme = Theme.for_config(config)
-        self.page_cache = PageCache(config.data_dir / "cache" / "pages", self.store, self.cache_key)
+        self.page_cache = PageCache(config.data_dir / "cache" / "pages", self.store, self.cache_key,
+                                    config.trusted_host_list())
         self.render_cache = RenderCache(config.data_dir / "cache" / "html")
         self.links = LinkTable(config.data_dir / "links")
         self.drafts = DraftStore(config.data_dir / "drafts")

@@ -137,9 +137,20 @@ def themed(
 
 
 def redirect(request: WikiRequest, location: str, status: int = 303) -> Response:
-    """Redirect to a path built from the URL map (made absolute, as HTTP/1.1 clients expect)."""
-    absolute = request.host_url.rstrip("/") + location
-    response = Response(f"See {absolute}\n", status=status, content_type="text/plain; charset=utf-8")
-    response.headers["Location"] = absolute
+    """Redirect to a path built from the URL map. Relative (RFC 9110 allows it): an absolute one
+    from the Host header would let a forged Host send people, and poisoned caches, elsewhere."""
+    response = Response(f"See {location}\n", status=status, content_type="text/plain; charset=utf-8")
+    response.headers["Location"] = location
+    response.autocorrect_location_header = False
     return response
+
+
+def absolute(wiki: Site, request: WikiRequest, path: str) -> str:
+    """An address for outside the page (a feed, the sitemap, paper): from base_url; from the request
+    only when its Host is one of trusted_hosts (checked before any view runs); else left relative."""
+    if wiki.config.base_url:
+        return wiki.config.base_url.rstrip("/") + path
+    if wiki.config.trusted_hosts:
+        return request.host_url.rstrip("/") + path
+    return path
 

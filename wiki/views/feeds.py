@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wiki.editlog import LogEntry, is_revision
 from wiki.errors import PageNotFound
 from wiki.site import Site
-from wiki.views.base import WikiRequest, page_name, xml_safe
+from wiki.views.base import WikiRequest, absolute, page_name, xml_safe
 from wiki.views.listing import recent_window
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -19,8 +19,8 @@ LABELS = {"SAVE": "edited", "SAVENEW": "created", "SAVE/REVERT": "reverted", "SA
           "DELETE": "deleted", "ATTNEW": "attachment added", "ATTDEL": "attachment deleted"}
 
 
-def _absolute(request: WikiRequest, endpoint: str, **values: object) -> str:
-    return request.host_url.rstrip("/") + request.url_for(endpoint, **values)
+def _absolute(wiki: Site, request: WikiRequest, endpoint: str, **values: object) -> str:
+    return absolute(wiki, request, request.url_for(endpoint, **values))
 
 
 def _stamp(moment: datetime) -> str:
@@ -32,7 +32,7 @@ def _xml_bytes(root: etree.Element) -> bytes:
     return xml_safe(etree.tostring(root, encoding="unicode")).encode("utf-8")
 
 
-def _feed(request: WikiRequest, title: str, self_url: str, alternate: str, entries: list[LogEntry]) -> Response:
+def _feed(wiki: Site, request: WikiRequest, title: str, self_url: str, alternate: str, entries: list[LogEntry]) -> Response:
     """An Atom 1.0 document: every entry links to the change's diff (or the file, for attachments)."""
     etree.register_namespace("", ATOM)
     feed = etree.Element(f"{{{ATOM}}}feed")
@@ -46,9 +46,9 @@ def _feed(request: WikiRequest, title: str, self_url: str, alternate: str, entri
     etree.SubElement(author, f"{{{ATOM}}}name").text = "flatwiki"
     for entry in entries:
         if is_revision(entry):
-            link = _absolute(request, "diff_page", name=entry.name, **{"from": max(entry.revision - 1, 0), "to": entry.revision})
+            link = _absolute(wiki, request, "diff_page", name=entry.name, **{"from": max(entry.revision - 1, 0), "to": entry.revision})
         else:
-            link = _absolute(request, "page_attachments", name=entry.name)
+            link = _absolute(wiki, request, "page_attachments", name=entry.name)
         item = etree.SubElement(feed, f"{{{ATOM}}}entry")
         label = LABELS.get(entry.action, entry.action.lower())
         subject = f" {entry.extra}" if not is_revision(entry) else f" (revision {entry.revision})"
@@ -68,8 +68,8 @@ def _feed(request: WikiRequest, title: str, self_url: str, alternate: str, entri
 def recent_feed(wiki: Site, request: WikiRequest) -> Response:
     """The wiki's recent changes as Atom (?count= and ?days= as on the page)."""
     limit, _, since = recent_window(request)
-    return _feed(request, f"{wiki.config.site_name}: recent changes", _absolute(request, "recent_feed"),
-                 _absolute(request, "recent_changes"), wiki.store.recent_changes(min(limit, 100), since))
+    return _feed(wiki, request, f"{wiki.config.site_name}: recent changes", _absolute(wiki, request, "recent_feed"),
+                 _absolute(wiki, request, "recent_changes"), wiki.store.recent_changes(min(limit, 100), since))
 
 
 def page_feed(wiki: Site, request: WikiRequest, name: str) -> Response:
@@ -78,8 +78,8 @@ def page_feed(wiki: Site, request: WikiRequest, name: str) -> Response:
     entries = list(itertools.islice(wiki.store.history_from(name), 50))
     if not entries:
         raise PageNotFound(name)
-    return _feed(request, f"{wiki.config.site_name}: {name}", _absolute(request, "page_feed", name=name),
-                 _absolute(request, "show_page", name=name), entries)
+    return _feed(wiki, request, f"{wiki.config.site_name}: {name}", _absolute(wiki, request, "page_feed", name=name),
+                 _absolute(wiki, request, "show_page", name=name), entries)
 
 
 def sitemap(wiki: Site, request: WikiRequest) -> Response:
@@ -87,7 +87,7 @@ def sitemap(wiki: Site, request: WikiRequest) -> Response:
     urlset = etree.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
     for name in wiki.store.list_pages():
         url = etree.SubElement(urlset, "url")
-        etree.SubElement(url, "loc").text = _absolute(request, "show_page", name=name)
+        etree.SubElement(url, "loc").text = _absolute(wiki, request, "show_page", name=name)
         modified = os.stat(wiki.store.page_dir(name) / "current").st_mtime
         etree.SubElement(url, "lastmod").text = datetime.fromtimestamp(modified, timezone.utc).strftime("%Y-%m-%d")
     body = b'<?xml version="1.0" encoding="utf-8"?>\n' + _xml_bytes(urlset)
@@ -97,5 +97,5 @@ def sitemap(wiki: Site, request: WikiRequest) -> Response:
 def robots_txt(wiki: Site, request: WikiRequest) -> Response:
     """Crawl the pages, not the actions (edit, history, diff, search: all under /+)."""
     prefix = request.script_root
-    text = f"User-agent: *\nDisallow: {prefix}/+\nSitemap: {_absolute(request, 'sitemap')}\n"
+    text = f"User-agent: *\nDisallow: {prefix}/+\nSitemap: {_absolute(wiki, request, 'sitemap')}\n"
     return Response(text, content_type="text/plain; charset=utf-8")

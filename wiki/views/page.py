@@ -25,7 +25,7 @@ from wiki.errors import (
 )
 from wiki.merging import Merged, merge
 from wiki.site import Site
-from wiki.views.base import WikiRequest, form_fields, int_arg, page_name, redirect, themed
+from wiki.views.base import WikiRequest, absolute, form_fields, int_arg, page_name, redirect, themed
 from wiki.views.history import diff_rows
 
 MAX_COMMENT = 500
@@ -308,4 +308,4 @@ def print_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     page = wiki.store.read(name, int_arg(request, "rev"))
     content = Markup(wiki.render_html(request, page)[0])
     return themed(wiki, request, "print_page.mako", title=name, page=name, revision=page.revision, content=content,
-                  entry=_entry_for(wiki, name, page.revision), address=request.host_url.rstrip("/") + request.page_url(name))
+                  entry=_entry_for(wiki, name, page.revision), address=absolute(wiki, request, request.page_url(name)))
