@@ -112,3 +112,21 @@ def test_serve_initialises_an_empty_data_dir_and_serves(tmp_path: Path, debug: b
         process.wait(timeout=10)
         assert process.stdout is not None
         process.stdout.close()
+
+
+def test_reindex_names_a_page_it_cannot_read_and_does_the_rest(seeded_config: Config,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from wiki.search import SearchIndex
+
+    store = PageStore(seeded_config.data_dir)
+    store.save("Unreadable", "fine text", base_revision=0, author=Author())
+    store.save("Readable", "findable kumquat", base_revision=0, author=Author())
+    revision = store.page_dir("Unreadable") / "revisions" / "00000001"
+    revision.unlink()
+    revision.mkdir()  # reading it fails: no bad input can do this, but disks and people can
+    assert main(["reindex", "--data-dir", str(seeded_config.data_dir)]) == 0
+    err = capsys.readouterr().err
+    assert "skipped 'Unreadable'" in err
+    index = SearchIndex(seeded_config.data_dir / "index", store)
+    assert [hit.name for hit in index.search("kumquat").hits] == ["Readable"]
+    index.close()

@@ -140,3 +140,16 @@ def test_query_strings_never_add_cache_files(seeded_config: Config) -> None:
         assert client.get(f"/+recent?count={n}&x={n}").status_code == 200
         assert client.get(f"/FrontPage?nonsense={n}").status_code == 200
     assert sorted(p.name for p in cache.iterdir()) == before
+
+
+def test_rendered_html_is_kept_per_revision(seeded_config: Config) -> None:
+    from wiki.site import Site
+
+    client = fresh_client(seeded_config)
+    client.save("SandBox", "second text")
+    for rev in (1, 2, 1, 2):
+        client.get(f"/SandBox?rev={rev}")
+    cached = sorted(p.name for p in (seeded_config.data_dir / "cache" / "html").glob("SandBox.*"))
+    assert cached == ["SandBox.1", "SandBox.2"]
+    site = Site(seeded_config)
+    assert site.render_cache.get("SandBox", 1, "wrong key", 0) is None

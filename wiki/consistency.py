@@ -197,12 +197,11 @@ def _check_caches(root: Path, pages: set[str], problems: list[Problem]) -> None:
             name = entry.name
             if name.startswith((TEMP_PREFIX, "(hash)")):
                 continue  # temporary files are reported above; hashed names cannot be traced back
-            if is_page_cache:
-                if name.startswith("+"):
-                    if name.count(".") > 1 and name.startswith("+recent."):
-                        problems.append(Problem(Path(entry.path), "a cached response of an older layout"))
-                    continue
-                name = name.rpartition(".")[0]
+            if is_page_cache and name.startswith("+"):
+                if name.count(".") > 1 and name.startswith("+recent."):
+                    problems.append(Problem(Path(entry.path), "a cached response of an older layout"))
+                continue
+            name = name.rpartition(".")[0] or name  # <quoted name>.<mount> or .<revision>
             try:
                 page = names.unquote_fs(name)
             except ValueError:

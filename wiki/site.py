@@ -129,7 +129,7 @@ class Site:
     def render_html(self, urls: Urls, page: PageRevision) -> tuple[str, bool]:
         """(Sanitised HTML, volatile) of a revision, from the cache when nothing it depends on changed."""
         key = self.render_key(urls.script_root, page)
-        cached = self.render_cache.get(page.name, key, self.store.log_size())
+        cached = self.render_cache.get(page.name, page.revision, key, self.store.log_size())
         if cached is not None:
             return cached
         rendered = self._render_and_store(urls, page)
@@ -138,7 +138,8 @@ class Site:
     def _render_and_store(self, urls: Urls, page: PageRevision) -> Rendered:
         rendered = self.renderer.render(page.text, self.link_context(urls, page.name))
         log_size = self.store.log_size() if rendered.volatile else None
-        self.render_cache.put(page.name, self.render_key(urls.script_root, page), rendered.html, log_size)
+        self.render_cache.put(page.name, page.revision, self.render_key(urls.script_root, page), rendered.html,
+                              log_size)
         return rendered
 
     def render_text(self, urls: Urls, name: str, text: str) -> str:
