@@ -11,7 +11,7 @@ import pytest
 
 from tests.servers import fetch, free_port, wait_for_http
 from wiki.cli import main, starter_pages
-from wiki.config import PROJECT_ROOT
+from wiki.config import PROJECT_ROOT, Config
 from wiki.storage import Author, PageStore
 
 STARTERS = starter_pages(PROJECT_ROOT / "pages")
