@@ -51,6 +51,9 @@ if TYPE_CHECKING:
         def attachments_url(self, name: str) -> str: ...
 
 RECOVERY_INTERVAL = 1.0  # seconds between looks at pending/ in a long-running process
+# A save waits this long for another process's index commit before it answers; past it, the
+# next search or save takes its change in (measured: waiting 0.2 s made saves' p50 225 ms).
+AFTER_CHANGE_INDEX_WAIT = 0.05
 
 
 def log_failure(what: str) -> None:
@@ -241,7 +244,7 @@ class Site:
                 log_failure(f"{name!r} is saved, but updating its links and cache failed")
                 self.store.mark_pending(name)
         try:
-            self.search_index.catch_up()
+            self.search_index.catch_up(wait=AFTER_CHANGE_INDEX_WAIT)
         except Exception:
             log_failure("a change is saved, but the search index could not catch up (the next search retries)")
 
