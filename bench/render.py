@@ -3,8 +3,8 @@
 Renders ordinary pages and each hostile family (runs of brackets, unclosed links, images,
 footnotes, macros, HTML, emphasis...) at 10, 100 and 1,000 KB through the wiki's renderer,
 as a save or a preview does, and prints the time of each beside an ordinary page of the
-same size. Targets: every family within 3x an ordinary page; every page up to
-max_page_bytes (1 MB) in at most 1 s.
+same size. Targets: every family within 3x an ordinary page; every page up to the default
+max_page_bytes in at most 1 s (larger sizes are shown for what they cost, not judged).
 
     .venv/bin/python bench/render.py [--sizes 10,100,1000]
 """
@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from pages import make_page  # noqa: E402
+from wiki.config import Config  # noqa: E402
 from wiki.markup import LinkContext, Renderer  # noqa: E402
 
 FAMILIES = {
@@ -52,7 +53,7 @@ def timed(renderer: Renderer, text: str) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10,100,1000", help="page sizes in KB")
+    parser.add_argument("--sizes", default="10,100,512,1000", help="page sizes in KB")
     args = parser.parse_args()
     sizes = [int(size) * 1000 for size in args.sizes.split(",")]
     renderer = Renderer()
@@ -60,17 +61,21 @@ def main() -> int:
     base = {size: timed(renderer, ordinary(size)) for size in sizes}
     print(f"{'family':<12}" + "".join(f"{size // 1000:>9} KB  ratio" for size in sizes))
     print(f"{'ordinary':<12}" + "".join(f"{base[size] * 1000:>10.0f} ms      " for size in sizes))
-    worst_ratio, worst_time = 0.0, max(base.values())
+    limit = Config().max_page_bytes
+    worst_ratio = 0.0
+    worst_time = max(seconds for size, seconds in base.items() if size <= limit)
     for name, unit in FAMILIES.items():
         row = f"{name:<12}"
         for size in sizes:
             seconds = timed(renderer, (unit * (size // len(unit) + 1))[:size])
             ratio = seconds / base[size]
-            worst_ratio, worst_time = max(worst_ratio, ratio), max(worst_time, seconds)
+            worst_ratio = max(worst_ratio, ratio)
+            if size <= limit:
+                worst_time = max(worst_time, seconds)
             row += f"{seconds * 1000:>10.0f} ms {ratio:>5.1f}x"
         print(row, flush=True)
-    print(f"\nworst family / ordinary: {worst_ratio:.1f}x (target <= 3x); slowest render: {worst_time:.2f} s "
-          "(target <= 1 s)")
+    print(f"\nworst family / ordinary: {worst_ratio:.1f}x (target <= 3x); slowest render up to max_page_bytes "
+          f"({limit // 1024} KB): {worst_time:.2f} s (target <= 1 s)")
     return 0
 
 

@@ -18,6 +18,8 @@ SAMPLES = [
     "<<PageList(regex:^Help[A-Z])>> and <<Include(Other)>> <<Date(2026-01-01)>>",
     "> quote > with > marks\n> > nested once\n\n1. one\n2. two\n    - sub (item)",
     "Raw <kbd>Ctrl</kbd> and <b>bold</b> x<y and 3 < 4 > 2, *em* **strong** _u_.",
+    "Mid-line <!-- a comment --> and &amp; &copy; &#169; &nosuch; and & alone; <span>x</span>",
+    "<div markdown=\"1\">a raw *block*</div>\n\n<!-- block comment -->\n\ntext after",
     "```python\nprint('[ unbalanced (')\n```\n\n    indented [ code (",
     "| a [ | b ( |\n|---|---|\n| [x](y) | (z) |",
     "Nested [a [b [c] d] e](https://x.org/(p)) and ((y) (z (w))).",

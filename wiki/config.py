@@ -33,7 +33,9 @@ class Config:
     camelcase_links: bool = _option(True, "Link CamelCase words to pages of that name.")
     read_only: bool = _option(False, "Refuse every change (edits, reverts, deletes) with 403.")
     max_content_length: int = _option(2 * 1024 * 1024, "Largest request body in bytes; larger requests get 413.")
-    max_page_bytes: int = _option(1024 * 1024, "Largest page text in bytes of UTF-8; a larger save gets 413.")
+    max_page_bytes: int = _option(
+        512 * 1024, "Largest page text in bytes of UTF-8; a larger save gets 413. Pages up to it render within "
+                    "about 1 s (bench/render.py).")
     max_attachment_bytes: int = _option(10 * 1024 * 1024, "Largest attached file in bytes; a larger upload gets 413.")
     secret_key: str = _option("", "Signs CSRF tokens. Empty: a random key is made once and kept in data_dir/secret-key.")
     proxy_fix: bool = _option(False, "Trust one reverse proxy's X-Forwarded-For/-Proto/-Host/-Prefix headers.")

@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as etree
 
 import markdown
+from markdown import util
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
@@ -67,8 +68,10 @@ def defuse(text: str) -> str:
         return text
     pieces, last = [], 0
     for position in sorted(escape):
-        pieces += [text[last:position], "\\"]
-        last = position
+        # Python-Markdown's own escape placeholder, written straight away: what `\\[` would become
+        # after its escape pattern matched, without a match per character (and restored as `[`).
+        pieces += [text[last:position], f"{util.STX}{ord(text[position])}{util.ETX}"]
+        last = position + 1
     pieces.append(text[last:])
     return "".join(pieces)
 
@@ -123,17 +126,58 @@ def _code_spans(text: str) -> dict[int, int]:
     return spans
 
 
+class PlainText(AtomicString):  # type: ignore[misc]
+    """A text with nothing any inline pattern could match: the inline stage skips it (as it skips
+    every AtomicString), but later passes that add links to words (CamelCase) still read it."""
+
+
+# What some inline pattern needs to see before it can match: backticks, escapes, `<` (macros,
+# autolinks, HTML), `[` (links, images, footnotes), entities, emphasis, and a hard line break.
+TRIGGER = re.compile(r"[`\\<\[&*_]|  \n")
+
+
+def _prepared(text: str) -> str:
+    text = defuse(text)
+    return text if TRIGGER.search(text) else PlainText(text)
+
+
+INLINE_BUDGET = 20_000  # trigger characters a render formats at least
+INLINE_SHARE = 0.05  # ...and at most this share of the page's characters (ordinary pages: about 3 %)
+OVER_BUDGET = ("This page holds more formatting than is shown at once: past this point its text is shown as "
+               "written. Split it into smaller pages to see all of it formatted.")
+
+
 class _DefuseInline(Treeprocessor):  # type: ignore[misc]
-    """Runs `defuse` on every text the inline patterns will read (not code, not stashed HTML)."""
+    """Runs `defuse` on every text the inline patterns will read (not code, not stashed HTML), and
+    spares them the texts they cannot match at all (most table cells and list items).
+
+    A hard budget: the inline stage costs about 10 µs a match, so a page made of little but
+    emphasis or links (`*a*a*a…`) took 7x an ordinary page of its size. Past INLINE_BUDGET
+    trigger characters (or INLINE_SHARE of the page, if more), texts are shown as written."""
 
     SKIP = {"code", "pre", "script", "style"}
 
     def run(self, root: etree.Element) -> None:
+        texts: list[tuple[etree.Element, str]] = []
         for element in root.iter():
             if element.tag not in self.SKIP and element.text and not isinstance(element.text, AtomicString):
-                element.text = defuse(element.text)
+                texts.append((element, "text"))
             if element.tail and not isinstance(element.tail, AtomicString):
-                element.tail = defuse(element.tail)
+                texts.append((element, "tail"))
+        length = sum(len(getattr(element, where)) for element, where in texts)
+        budget = max(INLINE_BUDGET, int(length * INLINE_SHARE))
+        over = False
+        for element, where in texts:
+            text = getattr(element, where)
+            if budget <= 0:
+                setattr(element, where, PlainText(text))
+                over = True
+                continue
+            budget -= len(TRIGGER.findall(text))
+            setattr(element, where, _prepared(text))
+        if over:
+            notice = etree.SubElement(root, "p", {"class": "notice"})
+            notice.text = AtomicString(OVER_BUDGET)
 
 
 
@@ -218,8 +262,26 @@ class _CutLongTexts(Treeprocessor):  # type: ignore[misc]
                         parent.insert(position + offset, span)
 
 
+HTML_BLOCK_START = re.compile(r"^[ ]{0,3}<[A-Za-z!?/]", re.M)
+
+
+class _HtmlBlocksIfAny(Preprocessor):  # type: ignore[misc]
+    """Python-Markdown's raw-HTML-block pass, run only when a line starts with a tag: it feeds the
+    whole page to html.parser, whose Python loop costs about 1.5 s a megabyte of `&` or `<<`."""
+
+    def __init__(self, inner: Preprocessor) -> None:
+        super().__init__(inner.md)
+        self.inner = inner
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not HTML_BLOCK_START.search("\n".join(lines)):
+            return lines
+        return list(self.inner.run(lines))
+
+
 def register(md: markdown.Markdown) -> None:
     """Add the passes to a Markdown instance (the wiki extension calls this)."""
+    md.preprocessors.register(_HtmlBlocksIfAny(md.preprocessors["html_block"]), "html_block", 20)
     md.preprocessors.register(_DefuseSource(md), "defuse-source", 21)  # after fenced code (25), before HTML (20)
     md.treeprocessors.register(_CutLongTexts(md), "cut-long-texts", 22)
     md.treeprocessors.register(_DefuseInline(md), "defuse", 21)  # just before the inline patterns (20)

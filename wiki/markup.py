@@ -9,6 +9,7 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import markdown
 import nh3
@@ -16,6 +17,7 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
+from pygments.formatters.html import HtmlFormatter
 
 from wiki import defuse, names
 from wiki.editlog import LogEntry
@@ -23,6 +25,7 @@ from wiki.errors import InvalidPageName
 from wiki.links import WIKILINK_PATTERN
 from wiki.macros import TOC_MACRO, MacroBudget, MacroProcessor
 
+MAX_CAMELCASE_LINKS = 5000  # past these, CamelCase words in one page stay plain words
 CAMELCASE = re.compile(r"(?<![\w/.#&=?!-])(!?)((?:[A-Z][a-z0-9]+){2,}(?:/(?:[A-Z][a-z0-9]+){2,})*)\b")
 ATTACHMENT_SCHEME = "attachment:"
 EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -138,6 +141,11 @@ class _WikiLinkProcessor(InlineProcessor):  # type: ignore[misc]
         return self.links.element(m.group(1), m.group(2)), m.start(0), m.end(0)
 
 
+def _atomic(text: str) -> bool:
+    """Text to leave alone (code, link labels); not a plain text the inline stage merely skipped."""
+    return isinstance(text, AtomicString) and not isinstance(text, defuse.PlainText)
+
+
 class _CamelCaseProcessor(Treeprocessor):  # type: ignore[misc]
     """Links CamelCase words in text, never inside links or code; `!CamelCase` stays text."""
 
@@ -148,6 +156,7 @@ class _CamelCaseProcessor(Treeprocessor):  # type: ignore[misc]
         self.links = links
 
     def run(self, root: etree.Element) -> None:
+        self.remaining = MAX_CAMELCASE_LINKS  # each is a link with a lookup: a budget per render
         self._walk(root)
 
     def _walk(self, element: etree.Element) -> None:
@@ -155,14 +164,14 @@ class _CamelCaseProcessor(Treeprocessor):  # type: ignore[misc]
             if child.tag not in self.SKIP:
                 self._walk(child)
             self._link_tail(element, child)
-        if element.text and not isinstance(element.text, AtomicString):
+        if element.text and not _atomic(element.text):
             head, nodes = self._split(element.text)
             element.text = head
             for index, node in enumerate(nodes):
                 element.insert(index, node)
 
     def _link_tail(self, parent: etree.Element, child: etree.Element) -> None:
-        if not child.tail or isinstance(child.tail, AtomicString):
+        if not child.tail or _atomic(child.tail):
             return
         head, nodes = self._split(child.tail)
         if not nodes:
@@ -174,9 +183,12 @@ class _CamelCaseProcessor(Treeprocessor):  # type: ignore[misc]
 
     def _split(self, text: str) -> tuple[str, list[etree.Element]]:
         """Cut text into (leading text, [link elements each carrying the following text as tail])."""
+        if self.remaining <= 0:
+            return text, []
         pieces = CAMELCASE.split(text)
         if len(pieces) == 1:
             return text, []
+        self.remaining -= len(pieces) // 3
         head = pieces[0]
         nodes: list[etree.Element] = []
         for bang, word, after in zip(pieces[1::3], pieces[2::3], pieces[3::3], strict=True):
@@ -259,6 +271,22 @@ def sanitize(html: str) -> str:
     )
 
 
+class _HtmlFormatter(HtmlFormatter):  # type: ignore[misc]
+    """Pygments' HTML formatter, building its style tables once per style: CodeHilite makes a new
+    formatter for every code block (0.4 ms each; 0.2 s on a page of 500 blocks)."""
+
+    _tables: dict[tuple[Any, str], tuple[dict[Any, str], dict[str, Any]]] = {}
+
+    def _create_stylesheet(self) -> None:
+        key = (self.style, self.classprefix)
+        cached = self._tables.get(key)
+        if cached is None:
+            super()._create_stylesheet()
+            self._tables[key] = (self.ttype2class, self.class2style)  # type: ignore[has-type]
+        else:
+            self.ttype2class, self.class2style = cached
+
+
 class Renderer:
     """Owns one Markdown instance (expensive to build) and reuses it for every page."""
 
@@ -274,7 +302,7 @@ class Renderer:
         self.md = markdown.Markdown(
             extensions=extensions,
             extension_configs={
-                "codehilite": {"css_class": "highlight", "guess_lang": False},
+                "codehilite": {"css_class": "highlight", "guess_lang": False, "pygments_formatter": _HtmlFormatter},
                 "tables": {"use_align_attribute": True},
                 "toc": {"permalink": False},
             },

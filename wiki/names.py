@@ -4,6 +4,7 @@ Pure functions; the only place that decides what a valid page name is.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -26,6 +27,7 @@ def _forbidden_character(name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)  # a page's CamelCase words and links are checked on every render
 def normalize(raw: str) -> str:
     """Return the canonical form of a page name, or raise InvalidPageName saying why."""
     bad = _forbidden_character(raw)
