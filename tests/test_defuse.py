@@ -83,3 +83,18 @@ def test_random_markup_never_raises_and_leaves_no_script(text: str) -> None:
 def test_the_passes_are_in_every_renderer(tmp_path: Path) -> None:
     lean = Renderer(lean=True)
     assert "defuse" in lean.md.treeprocessors and "defuse-source" in lean.md.preprocessors
+
+
+def test_a_page_over_the_inline_budget_shows_the_rest_as_written_with_a_notice() -> None:
+    dense = "*a*" * 40_000  # 80,000 emphasis marks: far past any ordinary page's share
+    html = Renderer().render(dense, context()).html
+    assert defuse.OVER_BUDGET in html
+    formatted = html.count("<em>") + html.count("<strong>")
+    assert 1000 < formatted < 40_000  # the start is formatted, the rest shown as written
+    assert "*a*" in html
+
+
+@pytest.mark.parametrize("name", STARTERS)
+def test_no_ordinary_page_reaches_the_budget(name: str) -> None:
+    text = (PROJECT_ROOT / "pages" / name).read_text("utf-8") * 100  # a hundred times the page, in one
+    assert defuse.OVER_BUDGET not in Renderer().render(text, context()).html

@@ -142,7 +142,7 @@ def _prepared(text: str) -> str:
 
 
 INLINE_BUDGET = 20_000  # trigger characters a render formats at least
-INLINE_SHARE = 0.05  # ...and at most this share of the page's characters (ordinary pages: about 3 %)
+INLINE_SHARE = 0.10  # ...or this share of the page's characters, if more (starter pages: 2.5-6 %)
 OVER_BUDGET = ("This page holds more formatting than is shown at once: past this point its text is shown as "
                "written. Split it into smaller pages to see all of it formatted.")
 
