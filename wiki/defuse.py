@@ -197,29 +197,23 @@ class _DefuseSource(Preprocessor):  # type: ignore[misc]
         # `> > > > …` and `1. 1. 1. …` nest a quote or a list per marker, recursively: past the
         # depth any page needs, the next marker is a plain character.
         text = TOO_DEEP.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
-        text = _unclosed_tags_as_text(text)
+        self.md.many_unclosed_tags = _many_unclosed_tags(text)
         return text.split("\n")
 
 
-def _unclosed_tags_as_text(text: str) -> str:
-    """`<tag` with no `>` before the next `<` makes html.parser scan to the next `>` of the page.
-    A few are harmless (and may stand in code); past MAX_UNCLOSED_TAGS, all become `&lt;`."""
+def _many_unclosed_tags(text: str) -> bool:
+    """Whether more than MAX_UNCLOSED_TAGS `<tag` have no `>` before the next `<`: html.parser scans
+    from each of those to the next `>` of the page, which is quadratic (109 s for 100 KB of `<a `)."""
     if text.count("<") <= MAX_UNCLOSED_TAGS:
-        return text
+        return False
     starts = [m.start() for m in TAG_START.finditer(text)]
-    unclosed = []
+    unclosed = 0
     for index, start in enumerate(starts):
-        closing = text.find(">", start, starts[index + 1] if index + 1 < len(starts) else len(text))
-        if closing < 0:
-            unclosed.append(start)
-    if len(unclosed) <= MAX_UNCLOSED_TAGS:
-        return text
-    pieces, last = [], 0
-    for start in unclosed:
-        pieces += [text[last:start], "&lt;"]
-        last = start + 1
-    pieces.append(text[last:])
-    return "".join(pieces)
+        if text.find(">", start, starts[index + 1] if index + 1 < len(starts) else len(text)) < 0:
+            unclosed += 1
+            if unclosed > MAX_UNCLOSED_TAGS:
+                return True
+    return False
 
 
 def _pieces(text: str) -> list[str]:
@@ -266,16 +260,17 @@ HTML_BLOCK_START = re.compile(r"^[ ]{0,3}<[A-Za-z!?/]", re.M)
 
 
 class _HtmlBlocksIfAny(Preprocessor):  # type: ignore[misc]
-    """Python-Markdown's raw-HTML-block pass, run only when a line starts with a tag: it feeds the
-    whole page to html.parser, whose Python loop costs about 1.5 s a megabyte of `&` or `<<`."""
+    """Python-Markdown's raw-HTML-block pass, run only when a line starts with a tag and the page
+    is not full of unclosed ones: it feeds the whole page to html.parser, whose Python loop costs
+    about 1.5 s a megabyte of `&` or `<<`, and which is quadratic on unclosed tags."""
 
     def __init__(self, inner: Preprocessor) -> None:
         super().__init__(inner.md)
         self.inner = inner
 
     def run(self, lines: list[str]) -> list[str]:
-        if not HTML_BLOCK_START.search("\n".join(lines)):
-            return lines
+        if getattr(self.md, "many_unclosed_tags", False) or not HTML_BLOCK_START.search("\n".join(lines)):
+            return lines  # a page of stray `<`s keeps them as text; the inline HTML pattern is linear
         return list(self.inner.run(lines))
 
 
