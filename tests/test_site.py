@@ -104,3 +104,25 @@ def test_no_view_changes_the_store_except_through_the_site() -> None:
     offenders = [f"{path.name}:{number}" for path in sorted(Path(views.__file__).parent.glob("*.py"))
                  for number, line in enumerate(path.read_text().splitlines(), 1) if direct.search(line)]
     assert offenders == []
+
+
+def test_cgi_fast_path_serves_trusted_hosts_and_leaves_others_to_the_app(seeded_config: Config) -> None:
+    from wiki import gateway
+
+    config = seeded_config.replace(trusted_hosts="wiki.example.org")
+    client = WikiClient(create_app(config))
+    assert client.get("/SandBox", headers={"Host": "wiki.example.org"}).status_code == 200  # stored now
+    base = {"REQUEST_METHOD": "GET", "PATH_INFO": "/SandBox", "SCRIPT_NAME": "", "QUERY_STRING": ""}
+    for host, served in (("wiki.example.org", True), ("evil.example", False)):
+        environ = {**base, "HTTP_HOST": host}
+        old = {key: os.environ.get(key) for key in environ}
+        os.environ.update(environ)
+        try:
+            found, _ = Site(config).page_cache.respond(gateway._cgi_environ())
+            assert (found is not None) == served, host
+        finally:
+            for key, value in old.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
