@@ -1,7 +1,6 @@
 """The services layer: one cache key, the after-change protocol, recovery, paginated history."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -46,23 +45,19 @@ def test_the_next_request_recovers_a_killed_save(seeded_config: Config) -> None:
     assert not site.store.has_pending()
 
 
-def test_cgi_fast_path_steps_aside_while_a_change_is_pending(seeded_config: Config) -> None:
+CGI_GET = {"REQUEST_METHOD": "GET", "PATH_INFO": "/SandBox", "SCRIPT_NAME": "", "QUERY_STRING": ""}
+
+
+def test_cgi_fast_path_steps_aside_while_a_change_is_pending(seeded_config: Config,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from wiki import gateway
 
     client = WikiClient(create_app(seeded_config))
     assert client.get("/SandBox").status_code == 200  # cached now
     Site(seeded_config).store.mark_pending("SandBox")
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/SandBox", "SCRIPT_NAME": "", "QUERY_STRING": ""}
-    old = {key: os.environ.get(key) for key in environ}
-    os.environ.update(environ)
-    try:
-        assert gateway.serve_cgi_from_cache(seeded_config) is False
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    for key, value in CGI_GET.items():
+        monkeypatch.setenv(key, value)
+    assert gateway.serve_cgi_from_cache(seeded_config) is False
 
 
 def test_history_shows_one_page_at_a_time_from_the_end(seeded_config: Config) -> None:
@@ -106,23 +101,16 @@ def test_no_view_changes_the_store_except_through_the_site() -> None:
     assert offenders == []
 
 
-def test_cgi_fast_path_serves_trusted_hosts_and_leaves_others_to_the_app(seeded_config: Config) -> None:
+def test_cgi_fast_path_serves_trusted_hosts_and_leaves_others_to_the_app(seeded_config: Config,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from wiki import gateway
 
     config = seeded_config.replace(trusted_hosts="wiki.example.org")
     client = WikiClient(create_app(config))
     assert client.get("/SandBox", headers={"Host": "wiki.example.org"}).status_code == 200  # stored now
-    base = {"REQUEST_METHOD": "GET", "PATH_INFO": "/SandBox", "SCRIPT_NAME": "", "QUERY_STRING": ""}
+    for key, value in CGI_GET.items():
+        monkeypatch.setenv(key, value)
     for host, served in (("wiki.example.org", True), ("evil.example", False)):
-        environ = {**base, "HTTP_HOST": host}
-        old = {key: os.environ.get(key) for key in environ}
-        os.environ.update(environ)
-        try:
-            found, _ = Site(config).page_cache.respond(gateway._cgi_environ())
-            assert (found is not None) == served, host
-        finally:
-            for key, value in old.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+        monkeypatch.setenv("HTTP_HOST", host)
+        found, _ = Site(config).page_cache.respond(gateway._cgi_environ())
+        assert (found is not None) == served, host
