@@ -11,10 +11,11 @@ import pytest
 from tests.conftest import Urls, WikiClient
 from wiki import auth, site
 from wiki.app import create_app
+from wiki.atomic import write_atomically
 from wiki.config import Config
 from wiki.markup import Renderer
 from wiki.site import Site
-from wiki.storage import Author, PageStore, write_atomically
+from wiki.storage import Author, PageStore
 
 AUTHOR = Author(address="192.0.2.7")
 

@@ -15,7 +15,8 @@ Who may import whom: a module imports only from its own row and the rows below i
                   ranking  snippets  searchupkeep        query language; BM25F; passages; index upkeep
     derived data  pagecache  rendercache  links          stored responses, rendered HTML, the link table,
                   drafts  consistency                    unsaved editor text, `wiki check` and repairs
-    truth         storage  editlog  attachments          the revision store on flat files
+    truth         storage  recovery  attachments         the revision store on flat files, finishing what
+                  editlog  atomic                        killed changes left; log lines; whole-file writes
     base          config  names  errors                  plain values, pure functions, domain errors
 
 The services and the page cache, and all they import at module level, use only the

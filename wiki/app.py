@@ -17,8 +17,8 @@ from werkzeug.utils import send_file
 from werkzeug.wrappers import Response
 
 from wiki import pagecache
+from wiki.atomic import make_private
 from wiki.config import Config
-from wiki.editlog import make_private
 from wiki.errors import WikiError, storage_error
 from wiki.site import Site
 from wiki.views import about, feeds, files, history, listing, page, searching

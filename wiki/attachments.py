@@ -17,9 +17,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
+from wiki.atomic import fsync_directory, temp_file
 from wiki.editlog import ATTDEL, ATTNEW, LogEntry, append_line
 from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, storage_error
-from wiki.storage import Author, PageStore, fsync_directory, temp_file
+from wiki.storage import Author, PageStore
 
 VERSIONS = ".versions"
 MAX_NAME_BYTES = 200

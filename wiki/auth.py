@@ -12,7 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
-from wiki.storage import write_atomically
+from wiki.atomic import write_atomically
 
 CSRF_COOKIE = "wiki_csrf"
 CSRF_FIELD = "csrf_token"

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from wiki.atomic import make_private
 from wiki.config import Config, load_config
-from wiki.editlog import make_private
 from wiki.errors import PageNotFound
 from wiki.storage import Author, PageStore
 

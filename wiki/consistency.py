@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
+from wiki.atomic import TEMP_PREFIX, write_atomically
 from wiki.editlog import DELETE, LogEntry, is_revision, read_log
 from wiki.errors import PageBusy
-from wiki.storage import TEMP_PREFIX, PageStore, latest_revision_file, write_atomically
+from wiki.recovery import latest_revision_file
+from wiki.storage import PageStore
 
 LEFTOVER_PREFIXES = ("index.new-", "index.old-", "links.new-", "links.old-")
 STALE_PAGESET = "the page list differs from the pages (a change did not announce itself)"

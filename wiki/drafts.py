@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
-from wiki.storage import write_atomically
+from wiki.atomic import write_atomically
 
 
 @dataclass(frozen=True)

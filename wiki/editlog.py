@@ -7,19 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from wiki.atomic import FILE_MODE
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI hit
 if TYPE_CHECKING:
     from datetime import datetime
-
-FILE_MODE = 0o640  # data is the wiki's business: readable by its group (backups), by no one else
-PRIVATE_UMASK = 0o027  # the same for files made by libraries (Whoosh) and for folders (0750)
-
-
-def make_private() -> None:
-    """Make what this process creates from now on private to its user and group (keeping any
-    stricter umask it was given): called by every entry point before it touches a data dir."""
-    os.umask(os.umask(0) | PRIVATE_UMASK)
-
 
 SAVE, SAVENEW, REVERT, RENAME, DELETE = "SAVE", "SAVENEW", "SAVE/REVERT", "SAVE/RENAME", "DELETE"
 ATTNEW, ATTDEL = "ATTNEW", "ATTDEL"

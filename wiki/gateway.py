@@ -35,7 +35,7 @@ def _cgi_environ() -> dict[str, object]:
 def serve_cgi_from_cache(config: Config) -> bool:
     """Answer a plain page view from stored responses, as CGIHandler would write it; False on a
     miss, and whenever a change was left half done (the full app then finishes it first)."""
-    from wiki.editlog import make_private
+    from wiki.atomic import make_private
     from wiki.site import Site
 
     make_private()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from wiki import names
-from wiki.editlog import FILE_MODE
+from wiki.atomic import FILE_MODE
 from wiki.errors import InvalidPageName
 
 # [[Target]], [[Target|label]], [[Target#anchor|label]] — shared with markup.py.

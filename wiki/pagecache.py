@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
+from wiki.atomic import write_best_effort
 from wiki.errors import InvalidPageName
-from wiki.storage import PageStore, write_best_effort
+from wiki.storage import PageStore
 
 # What werkzeug drops from a 304 (RFC 9110 says a 304 carries no representation headers).
 MEMORY_LIMIT = 32 * 1024 * 1024  # bytes of responses kept in memory per process; the files keep the rest

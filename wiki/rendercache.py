@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wiki import names
-from wiki.storage import write_best_effort
+from wiki.atomic import write_best_effort
 
 RENDERER_VERSION = "2"  # bump when markup.py's output changes, to drop old entries
 

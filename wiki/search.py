@@ -29,6 +29,7 @@ from whoosh.lang import stemmer_for_language
 from whoosh.writing import LockError
 
 from wiki import names, ranking
+from wiki.atomic import write_atomically
 from wiki.errors import PageNotFound, storage_error
 from wiki.searchquery import MAX_QUERY_CHARS, QueryParser, bound_expansions, cleaned, plain_words, searched_words
 from wiki.searchupkeep import (
@@ -41,7 +42,7 @@ from wiki.searchupkeep import (
     write_place,
 )
 from wiki.snippets import SnippetMaker
-from wiki.storage import PageStore, write_atomically
+from wiki.storage import PageStore
 
 SCHEMA_FILE = "flatwiki-schema"
 SCHEMA_VERSION = "2"  # raise it whenever make_schema() changes: older indexes are rebuilt

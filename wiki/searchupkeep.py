@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from wiki.editlog import FILE_MODE, is_revision
-from wiki.storage import PageStore, write_atomically
+from wiki.atomic import FILE_MODE, write_atomically
+from wiki.editlog import is_revision
+from wiki.storage import PageStore
 
 MARK_FILE = "flatwiki-edit-log-offset"
 HELD_FILE = "flatwiki-held"  # pages whose newest log line was not published yet when passed over

@@ -6,7 +6,6 @@ protocol that keeps a killed process from losing or half-writing anything.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
 import time
@@ -16,10 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki import names
-from wiki.editlog import DELETE, FILE_MODE, RENAME, SAVE, SAVENEW, LogEntry, append_line, is_revision, read_log_reversed
+from wiki.atomic import (
+    FILE_MODE,
+    flock_within,
+    fsync_directory,
+    read_small,
+    remove_quietly,
+    still_linked,
+    temp_file,
+    write_atomically,
+    write_best_effort,
+)
+from wiki.editlog import DELETE, RENAME, SAVE, SAVENEW, LogEntry, append_line, is_revision, read_log_reversed
 from wiki.errors import (
     EditConflict,
-    PageBusy,
     PageDeleted,
     PageExists,
     PageNotFound,
@@ -27,9 +36,8 @@ from wiki.errors import (
     WikiError,
     storage_error,
 )
+from wiki.recovery import PENDING_DIR, PendingChanges, latest_revision_file, revision_file
 
-TEMP_PREFIX = ".tmp-"
-PENDING_DIR = "pending"  # data_dir/pending/<fsname>: a change of that page is under way (or was killed)
 LOCK_TIMEOUT = 10.0
 
 # Given (base text, latest text, latest revision): the (text, comment) to save instead.
@@ -52,71 +60,7 @@ class PageRevision:
     text: str
 
 
-def _revision_file(number: int) -> str:
-    return f"{number:08d}"
-
-
-def fsync_directory(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def temp_file(folder: Path | str, label: str, mode: int = FILE_MODE) -> tuple[int, str]:
-    """(fd, path) of a new file in `folder` whose name no other thread or process can have:
-    O_EXCL on a random name, as tempfile.mkstemp, without importing tempfile (CGI pays per import)."""
-    for _ in range(100):
-        path = os.path.join(folder, f"{TEMP_PREFIX}{label}.{os.urandom(6).hex()}")
-        try:
-            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), path
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name in {folder}")
-
-
-def write_atomically(path: Path | str, data: bytes, *, durable: bool = True, mode: int = FILE_MODE) -> None:
-    """Replace a file whole: a temporary file of its own in the same folder, fsync, rename.
-    `durable=False` skips the fsync, for derived files that a crash may lose."""
-    folder, name = os.path.split(os.fspath(path))
-    fd, temp = temp_file(folder, name, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
-def write_best_effort(path: Path | str, data: bytes) -> bool:
-    """Write a derived file (a cache) if the disk lets us; reads must never depend on writing."""
-    try:
-        os.makedirs(os.path.dirname(os.fspath(path)), exist_ok=True)
-        write_atomically(path, data, durable=False)
-        return True
-    except OSError:
-        return False
-
-
-def read_small(path: str | Path) -> bytes:
-    """A small file's bytes without a Python file object: `current` and `pageset` are read
-    on every page view, and raw os calls cost a fraction of open().read()."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        return os.read(fd, 4096)
-    finally:
-        os.close(fd)
-
-
-class PageStore:
+class PageStore(PendingChanges):
     """Pages and their revisions under `root` (the data directory)."""
 
     def __init__(self, root: Path, lock_timeout: float = LOCK_TIMEOUT) -> None:
@@ -160,7 +104,7 @@ class PageStore:
         """True when the page has a latest revision that is not a deletion."""
         page_dir = self.page_dir(name)
         current = self.read_current(page_dir)
-        return current > 0 and (page_dir / "revisions" / _revision_file(current)).exists()
+        return current > 0 and (page_dir / "revisions" / revision_file(current)).exists()
 
     def read(self, name: str, revision: int | None = None) -> PageRevision:
         """The text of a revision (the latest by default).
@@ -175,7 +119,7 @@ class PageStore:
         if not 0 < wanted <= current:
             raise RevisionNotFound(name, wanted)
         try:
-            data = (page_dir / "revisions" / _revision_file(wanted)).read_bytes()
+            data = (page_dir / "revisions" / revision_file(wanted)).read_bytes()
         except FileNotFoundError:
             if revision is None:
                 raise PageDeleted(name, current) from None
@@ -187,12 +131,12 @@ class PageStore:
     def revision_size(self, name: str, revision: int) -> int | None:
         """Bytes of a revision's text; None for a deletion (or a revision that is not there)."""
         try:
-            return (self.page_dir(name) / "revisions" / _revision_file(revision)).stat().st_size
+            return (self.page_dir(name) / "revisions" / revision_file(revision)).stat().st_size
         except FileNotFoundError:
             return None
 
     def revision_exists(self, name: str, revision: int) -> bool:
-        return (self.page_dir(name) / "revisions" / _revision_file(revision)).exists()
+        return (self.page_dir(name) / "revisions" / revision_file(revision)).exists()
 
     def history(self, name: str) -> list[LogEntry]:
         """The page's whole edit-log, newest first (see history_from for a bounded read)."""
@@ -241,7 +185,7 @@ class PageStore:
                     continue
                 name = names.unquote_fs(entry.name)
                 current = self.read_current(Path(entry.path))
-                if current and os.path.exists(os.path.join(entry.path, "revisions", _revision_file(current))):
+                if current and os.path.exists(os.path.join(entry.path, "revisions", revision_file(current))):
                     found.append(name)
             except (OSError, ValueError):
                 continue  # an unreadable or foreign folder: `wiki check` names it
@@ -333,8 +277,8 @@ class PageStore:
             except OSError as error:
                 raise storage_error(error, f"Changing {name!r}") or error from error
             try:
-                _flock(fd, name, max(0.0, deadline - time.monotonic()), wait)
-                if _still_linked(fd, page_dir / "lock"):
+                flock_within(fd, name, max(0.0, deadline - time.monotonic()), wait)
+                if still_linked(fd, page_dir / "lock"):
                     break
             except BaseException:
                 os.close(fd)
@@ -363,16 +307,16 @@ class PageStore:
             for marker in markers:
                 os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, FILE_MODE))
         except OSError as error:
-            _remove(markers)
+            remove_quietly(markers)
             raise storage_error(error, f"Saving {changed[0]!r}") or error from error
         try:
             number = work()
         except _Unfinished as unfinished:
             return unfinished.number
         except WikiError:
-            _remove(markers)  # refused before its commit point: nothing to recover
+            remove_quietly(markers)  # refused before its commit point: nothing to recover
             raise
-        _remove(markers)
+        remove_quietly(markers)
         return number
 
     def save(
@@ -445,8 +389,8 @@ class PageStore:
             def move() -> int:
                 try:
                     for number in range(1, current + 1):
-                        source = old_dir / "revisions" / _revision_file(number)
-                        target = new_dir / "revisions" / _revision_file(number)
+                        source = old_dir / "revisions" / revision_file(number)
+                        target = new_dir / "revisions" / revision_file(number)
                         if source.exists() and not target.exists():
                             os.link(source, target)
                     write_atomically(new_dir / "edit-log", (old_dir / "edit-log").read_bytes())
@@ -466,7 +410,7 @@ class PageStore:
         if current == 0:
             return None
         try:
-            data = (page_dir / "revisions" / _revision_file(current)).read_bytes()
+            data = (page_dir / "revisions" / revision_file(current)).read_bytes()
         except FileNotFoundError:
             return None
         return data.decode("utf-8", "replace").replace("\r", "")
@@ -487,7 +431,7 @@ class PageStore:
         failure is only logged.
         """
         revisions = page_dir / "revisions"
-        target = revisions / _revision_file(number)
+        target = revisions / revision_file(number)
         created_or_deleted = text is None or self._latest_text(page_dir, number - 1) is None
         entry = LogEntry(
             time.time_ns() // 1000, number, action, name,
@@ -533,178 +477,12 @@ class PageStore:
         """Say that the set of pages (or of attachments) changed: red/blue links need a re-render."""
         write_atomically(self.pageset_file, f"{time.time_ns()}-{os.getpid()}-{os.urandom(4).hex()}\n".encode("ascii"))
 
-    def recover_page(self, page_dir: Path, name: str) -> int:
-        """Finish or set aside what a killed writer left; return the true latest revision.
-
-        Called under the page's lock. A revision past `current` whose edit-log
-        line was written completed its save (only `current` was not moved yet):
-        roll forward. One without its log line was never acknowledged: move it
-        to `unfinished/` (kept, never deleted) so its number can be used.
-        """
-        current = self.read_current(page_dir)
-        revisions = page_dir / "revisions"
-        if current == 0:
-            self._set_aside_unfinished_rename(page_dir, name)
-        while True:
-            following = current + 1
-            leftover = revisions / _revision_file(following)
-            logged = self._logged_after(page_dir, current)
-            if following in logged:
-                if logged[following].action != DELETE and not leftover.exists():
-                    break
-                self.ensure_global_line(logged[following])
-                write_atomically(page_dir / "current", f"{following:08d}\n".encode("ascii"))
-                current = following
-                continue
-            if leftover.exists():
-                aside = page_dir / "unfinished"
-                aside.mkdir(exist_ok=True)
-                os.replace(leftover, aside / f"{_revision_file(following)}.{time.time_ns()}")
-            break
-        return current
-
-    @staticmethod
-    def _set_aside_unfinished_rename(page_dir: Path, name: str) -> None:
-        """A rename killed after copying the history but before its own commit leaves the old
-        name's log (and hard links to its revisions) under a name that never got a revision of
-        its own. Move that copy into unfinished/ (the old name still has it all): it must not be
-        rolled forward as if it were this page's history."""
-        newest = next(read_log_reversed(page_dir / "edit-log"), None)
-        if newest is None or newest.name in (name, names.quote_fs(name)):
-            return
-        aside = page_dir / "unfinished" / f"rename-copy-{time.time_ns()}"
-        (aside / "revisions").mkdir(parents=True)
-        os.replace(page_dir / "edit-log", aside / "edit-log")
-        for item in os.listdir(page_dir / "revisions"):
-            if item.isascii() and item.isdigit():
-                os.replace(page_dir / "revisions" / item, aside / "revisions" / item)
-
-    @staticmethod
-    def _logged_after(page_dir: Path, current: int) -> dict[int, LogEntry]:
-        """Revision lines of the page's log past `current`, read from the end until `current`."""
-        found: dict[int, LogEntry] = {}
-        for entry in read_log_reversed(page_dir / "edit-log"):
-            if entry.revision <= current and is_revision(entry):
-                break
-            if entry.revision > current and is_revision(entry):
-                found.setdefault(entry.revision, entry)
-        return found
-
-    def recover_pending(self) -> list[str]:
-        """Finish every change a killed process left marked in pending/; return the pages recovered.
-
-        Cheap when nothing is pending (one listdir), so servers may run it on every request.
-        A page whose lock is held is being changed right now: it is skipped, not waited for.
-        """
-        try:
-            marked = os.listdir(self._pending_path)
-        except FileNotFoundError:
-            return []
-        recovered = []
-        for fsname in marked:
-            try:
-                name = names.unquote_fs(fsname)
-            except ValueError:
-                continue
-            try:
-                with self.locked(name, timeout=0) as page_dir:
-                    if not os.path.exists(os.path.join(self._pending_path, fsname)):
-                        continue  # its writer finished between our listdir and our lock
-                    self.recover_page(page_dir, name)
-                    self._finish_logs(page_dir)
-                    self.touch_pageset()  # the killed change may have created or deleted the page
-                    os.unlink(os.path.join(self._pending_path, fsname))
-                    recovered.append(name)
-            except (PageBusy, FileNotFoundError):
-                continue
-            except OSError as error:
-                print(f"flatwiki: cannot recover {name!r} yet: {error}", file=sys.stderr)
-        return recovered
-
-    def mark_pending(self, name: str) -> None:
-        """Ask the next recovery pass to redo a page's derived work (best effort: a disk that
-        refuses even this leaves it to `wiki check --repair`)."""
-        try:
-            os.makedirs(self._pending_path, exist_ok=True)
-            os.close(os.open(os.path.join(self._pending_path, names.quote_fs(name)), os.O_WRONLY | os.O_CREAT, FILE_MODE))
-        except OSError:
-            pass
-
-    def is_pending(self, name: str) -> bool:
-        return os.path.exists(os.path.join(self._pending_path, names.quote_fs(name)))
-
-    def pending_names(self) -> set[str]:
-        """Pages with a change under way or left half done by a killed process."""
-        try:
-            marked = os.listdir(self._pending_path)
-        except FileNotFoundError:
-            return set()
-        found = set()
-        for fsname in marked:
-            try:
-                found.add(names.unquote_fs(fsname))
-            except ValueError:
-                continue
-        return found
-
-    def has_pending(self) -> bool:
-        """Whether some change is under way or was killed (the fast path then steps aside)."""
-        try:
-            return bool(os.listdir(self._pending_path))
-        except FileNotFoundError:
-            return False
-
-    def _finish_logs(self, page_dir: Path) -> None:
-        """Give the global log every line of the page's latest revision that it lacks."""
-        current = self.read_current(page_dir)
-        for entry in read_log_reversed(page_dir / "edit-log"):
-            if entry.revision < current:
-                break
-            if entry.revision == current:
-                self.ensure_global_line(entry)
-
-    def ensure_global_line(self, entry: LogEntry) -> None:
-        line = entry.to_line().encode("utf-8")
-        try:
-            with open(self.global_log, "rb") as handle:
-                handle.seek(max(0, handle.seek(0, os.SEEK_END) - 262144))
-                if line in handle.read():
-                    return
-        except FileNotFoundError:
-            pass
-        append_line(self.global_log, entry.to_line())
-
-
-def _remove(paths: list[str]) -> None:
-    for path in paths:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass  # left behind: the next recovery pass removes it
-
-
 class _Unfinished(Exception):
     """A committed change whose later steps failed: callers treat it as saved (`number`)."""
 
     def __init__(self, number: int) -> None:
         super().__init__(number)
         self.number = number
-
-
-def latest_revision_file(page_dir: Path | str) -> int:
-    """The highest revision number with a file (0 if none): what `current` should at least say."""
-    try:
-        found = [int(n) for n in os.listdir(os.path.join(page_dir, "revisions")) if n.isascii() and n.isdigit() and len(n) == 8]
-    except FileNotFoundError:
-        return 0
-    return max(found, default=0)
-
-
-def _still_linked(fd: int, path: Path) -> bool:
-    try:
-        return os.fstat(fd).st_ino == os.stat(path).st_ino
-    except FileNotFoundError:
-        return False
 
 
 def _remove_if_unused(page_dir: Path) -> None:
@@ -719,16 +497,3 @@ def _remove_if_unused(page_dir: Path) -> None:
         pass  # not empty after all, or the disk refuses: a harmless empty folder stays
 
 
-def _flock(fd: int, name: str, timeout: float, reported: float | None = None) -> None:
-    """flock with a bounded wait (flock itself has no timeout): poll, backing off to 50 ms."""
-    deadline = time.monotonic() + timeout
-    delay = 0.001
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise PageBusy(name, timeout if reported is None else reported) from None
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)

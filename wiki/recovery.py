@@ -1,0 +1,191 @@
+"""Finishing what a killed change left: the store's recovery, as a part of PageStore.
+
+A change marks its pages in data_dir/pending/ while it runs. A process killed mid-change
+leaves the mark; whoever comes next (any request, a CGI request's fast check, a search
+catch-up, `wiki check --repair`) finds it and finishes or sets aside what was left, so that
+nobody has to run a repair to see an acknowledged save.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from wiki import names
+from wiki.atomic import FILE_MODE, write_atomically
+from wiki.editlog import DELETE, LogEntry, append_line, is_revision, read_log_reversed
+from wiki.errors import PageBusy
+
+TYPE_CHECKING = False
+PENDING_DIR = "pending"  # data_dir/pending/<fsname>: a change of that page is under way (or was killed)
+
+
+def revision_file(number: int) -> str:
+    return f"{number:08d}"
+
+
+def latest_revision_file(page_dir: Path | str) -> int:
+    """The highest revision number with a file (0 if none): what `current` should at least say."""
+    try:
+        found = [int(n) for n in os.listdir(os.path.join(page_dir, "revisions")) if n.isascii() and n.isdigit() and len(n) == 8]
+    except FileNotFoundError:
+        return 0
+    return max(found, default=0)
+
+
+class PendingChanges:
+    """The recovery half of PageStore (which provides what is declared below)."""
+
+    if TYPE_CHECKING:
+        global_log: Path
+        _pending_path: str
+
+        def locked(self, name: str, timeout: float | None = None) -> AbstractContextManager[Path]: ...
+
+        @staticmethod
+        def read_current(page_dir: Path | str) -> int: ...
+
+        def touch_pageset(self) -> None: ...
+
+    def recover_page(self, page_dir: Path, name: str) -> int:
+        """Finish or set aside what a killed writer left; return the true latest revision.
+
+        Called under the page's lock. A revision past `current` whose edit-log
+        line was written completed its save (only `current` was not moved yet):
+        roll forward. One without its log line was never acknowledged: move it
+        to `unfinished/` (kept, never deleted) so its number can be used.
+        """
+        current = self.read_current(page_dir)
+        revisions = page_dir / "revisions"
+        if current == 0:
+            self._set_aside_unfinished_rename(page_dir, name)
+        while True:
+            following = current + 1
+            leftover = revisions / revision_file(following)
+            logged = self._logged_after(page_dir, current)
+            if following in logged:
+                if logged[following].action != DELETE and not leftover.exists():
+                    break
+                self.ensure_global_line(logged[following])
+                write_atomically(page_dir / "current", f"{following:08d}\n".encode("ascii"))
+                current = following
+                continue
+            if leftover.exists():
+                aside = page_dir / "unfinished"
+                aside.mkdir(exist_ok=True)
+                os.replace(leftover, aside / f"{revision_file(following)}.{time.time_ns()}")
+            break
+        return current
+
+    @staticmethod
+    def _set_aside_unfinished_rename(page_dir: Path, name: str) -> None:
+        """A rename killed after copying the history but before its own commit leaves the old
+        name's log (and hard links to its revisions) under a name that never got a revision of
+        its own. Move that copy into unfinished/ (the old name still has it all): it must not be
+        rolled forward as if it were this page's history."""
+        newest = next(read_log_reversed(page_dir / "edit-log"), None)
+        if newest is None or newest.name in (name, names.quote_fs(name)):
+            return
+        aside = page_dir / "unfinished" / f"rename-copy-{time.time_ns()}"
+        (aside / "revisions").mkdir(parents=True)
+        os.replace(page_dir / "edit-log", aside / "edit-log")
+        for item in os.listdir(page_dir / "revisions"):
+            if item.isascii() and item.isdigit():
+                os.replace(page_dir / "revisions" / item, aside / "revisions" / item)
+
+    @staticmethod
+    def _logged_after(page_dir: Path, current: int) -> dict[int, LogEntry]:
+        """Revision lines of the page's log past `current`, read from the end until `current`."""
+        found: dict[int, LogEntry] = {}
+        for entry in read_log_reversed(page_dir / "edit-log"):
+            if entry.revision <= current and is_revision(entry):
+                break
+            if entry.revision > current and is_revision(entry):
+                found.setdefault(entry.revision, entry)
+        return found
+
+    def recover_pending(self) -> list[str]:
+        """Finish every change a killed process left marked in pending/; return the pages recovered.
+
+        Cheap when nothing is pending (one listdir), so servers may run it on every request.
+        A page whose lock is held is being changed right now: it is skipped, not waited for.
+        """
+        try:
+            marked = os.listdir(self._pending_path)
+        except FileNotFoundError:
+            return []
+        recovered = []
+        for fsname in marked:
+            try:
+                name = names.unquote_fs(fsname)
+            except ValueError:
+                continue
+            try:
+                with self.locked(name, timeout=0) as page_dir:
+                    if not os.path.exists(os.path.join(self._pending_path, fsname)):
+                        continue  # its writer finished between our listdir and our lock
+                    self.recover_page(page_dir, name)
+                    self._finish_logs(page_dir)
+                    self.touch_pageset()  # the killed change may have created or deleted the page
+                    os.unlink(os.path.join(self._pending_path, fsname))
+                    recovered.append(name)
+            except (PageBusy, FileNotFoundError):
+                continue
+            except OSError as error:
+                print(f"flatwiki: cannot recover {name!r} yet: {error}", file=sys.stderr)
+        return recovered
+
+    def mark_pending(self, name: str) -> None:
+        """Ask the next recovery pass to redo a page's derived work (best effort: a disk that
+        refuses even this leaves it to `wiki check --repair`)."""
+        try:
+            os.makedirs(self._pending_path, exist_ok=True)
+            os.close(os.open(os.path.join(self._pending_path, names.quote_fs(name)), os.O_WRONLY | os.O_CREAT, FILE_MODE))
+        except OSError:
+            pass
+
+    def is_pending(self, name: str) -> bool:
+        return os.path.exists(os.path.join(self._pending_path, names.quote_fs(name)))
+
+    def pending_names(self) -> set[str]:
+        """Pages with a change under way or left half done by a killed process."""
+        try:
+            marked = os.listdir(self._pending_path)
+        except FileNotFoundError:
+            return set()
+        found = set()
+        for fsname in marked:
+            try:
+                found.add(names.unquote_fs(fsname))
+            except ValueError:
+                continue
+        return found
+
+    def has_pending(self) -> bool:
+        """Whether some change is under way or was killed (the fast path then steps aside)."""
+        try:
+            return bool(os.listdir(self._pending_path))
+        except FileNotFoundError:
+            return False
+
+    def _finish_logs(self, page_dir: Path) -> None:
+        """Give the global log every line of the page's latest revision that it lacks."""
+        current = self.read_current(page_dir)
+        for entry in read_log_reversed(page_dir / "edit-log"):
+            if entry.revision < current:
+                break
+            if entry.revision == current:
+                self.ensure_global_line(entry)
+
+    def ensure_global_line(self, entry: LogEntry) -> None:
+        line = entry.to_line().encode("utf-8")
+        try:
+            with open(self.global_log, "rb") as handle:
+                handle.seek(max(0, handle.seek(0, os.SEEK_END) - 262144))
+                if line in handle.read():
+                    return
+        except FileNotFoundError:
+            pass
+        append_line(self.global_log, entry.to_line())
