@@ -273,8 +273,8 @@ class SearchIndex:
 
     def _searcher(self) -> Any:
         """This thread's searcher, kept open between requests (opening the index costs more
-        than a query) and refreshed when the index changed or was rebuilt (a new folder)."""
-        self._ensure()
+        than a query) and refreshed when the index changed or was rebuilt (a new folder). Called
+        after catch_up (or a rebuild), which made sure there is an index."""
         with flocked(self._lock("swap-lock"), fcntl.LOCK_SH, None):  # never open a half-swapped folder
             identity = os.stat(self.directory).st_ino
             verify_segments(self.directory)  # a few stat() calls: cheap enough for every search
@@ -311,7 +311,7 @@ class SearchIndex:
             return work(self._searcher())
         except OSError as error:
             if storage_error(error, "search") is not None:
-                raise  # nothing to rebuild with: the view says search is unavailable
+                raise  # nothing to rebuild with: the app answers 503 (a disk that refuses writes)
             print("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc(), file=sys.stderr)
         except Exception:
             # Deliberately broad: a damaged index raises whatever its reader trips on
