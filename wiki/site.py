@@ -12,11 +12,10 @@ import hashlib
 import sys
 import threading
 import time
-import traceback
+from functools import cached_property
 
-from wiki import __version__, auth
+from wiki import __version__
 from wiki.config import Config
-from wiki.drafts import DraftStore
 from wiki.editlog import SAVE
 from wiki.errors import (
     EditConflict,
@@ -26,9 +25,7 @@ from wiki.errors import (
     StorageFull,
     StorageUnavailable,
 )
-from wiki.links import LinkTable
 from wiki.pagecache import PageCache
-from wiki.rendercache import RENDERER_VERSION, RenderCache
 from wiki.storage import Author, Merger, PageRevision, PageStore
 from wiki.theme import Theme
 
@@ -36,7 +33,10 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI h
 if TYPE_CHECKING:
     from typing import IO, Protocol
 
+    from wiki.drafts import DraftStore
+    from wiki.links import LinkTable
     from wiki.markup import LinkContext, Rendered, Renderer
+    from wiki.rendercache import RenderCache
     from wiki.search import SearchIndex
 
     class Urls(Protocol):
@@ -58,6 +58,8 @@ AFTER_CHANGE_INDEX_WAIT = 0.05
 
 def log_failure(what: str) -> None:
     """Tell the operator (stderr: the server's error log) about derived work that failed."""
+    import traceback  # only on a failure: a CGI request would pay ~4 ms for it at start-up
+
     print(f"flatwiki: {what}:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
 
 
@@ -70,9 +72,6 @@ class Site:
         self.theme = Theme.for_config(config)
         self.page_cache = PageCache(config.data_dir / "cache" / "pages", self.store, self.cache_key,
                                     config.trusted_host_list())
-        self.render_cache = RenderCache(config.data_dir / "cache" / "html")
-        self.links = LinkTable(config.data_dir / "links")
-        self.drafts = DraftStore(config.data_dir / "drafts")
         self._config_print = hashlib.sha1(repr(config).encode("utf-8")).hexdigest()
         self._local = threading.local()
         self._lock = threading.Lock()  # guards the lazily built shared objects below
@@ -95,9 +94,29 @@ class Site:
         return self.cache_key(script_root, "page", name, str(revision), extra)
 
     def render_key(self, script_root: str, page: PageRevision) -> str:
+        from wiki.rendercache import RENDERER_VERSION
+
         return self.cache_key(script_root, "html", RENDERER_VERSION, page.name, str(page.revision))
 
-    # Shared objects, built on first use -------------------------------------
+    # Shared objects, built on first use (a CGI hit on a cached page needs none of them) ------
+
+    @cached_property
+    def render_cache(self) -> RenderCache:
+        from wiki.rendercache import RenderCache
+
+        return RenderCache(self.config.data_dir / "cache" / "html")
+
+    @cached_property
+    def links(self) -> LinkTable:
+        from wiki.links import LinkTable
+
+        return LinkTable(self.config.data_dir / "links")
+
+    @cached_property
+    def drafts(self) -> DraftStore:
+        from wiki.drafts import DraftStore
+
+        return DraftStore(self.config.data_dir / "drafts")
 
     @property
     def renderer(self) -> Renderer:
@@ -124,6 +143,8 @@ class Site:
         if self._secret is None:
             with self._lock:
                 if self._secret is None:
+                    from wiki import auth  # secrets/random: only for forms, not for a cached view
+
                     self._secret = auth.load_secret(self.config.secret_key, self.config.data_dir)
         return self._secret
 
