@@ -60,13 +60,19 @@ def page_name(raw: str) -> str:
     return names.normalize(raw)
 
 
+def whole_number(raw: str) -> int | None:
+    """A number of up to 9 ASCII digits, else None (str.isdigit() alone takes '²', which int() refuses)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+
 def int_arg(request: WikiRequest, key: str, default: int | None = None) -> int | None:
     raw = request.args.get(key)
     if raw is None or raw == "":
         return default
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # str.isdigit() takes '²'
+    number = whole_number(raw)
+    if number is None:
         raise BadRequest(f"{key!r} must be a whole number.")
-    return int(raw)
+    return number
 
 
 def form_fields(wiki: Site, request: WikiRequest) -> dict[str, str]:

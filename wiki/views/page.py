@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from wiki import auth
 from wiki.drafts import Draft, age
-from wiki.editlog import REVERT, LogEntry
+from wiki.editlog import REVERT
 from wiki.errors import (
     BadRequest,
     EditConflict,
@@ -25,7 +25,7 @@ from wiki.errors import (
 )
 from wiki.merging import Merged, merge
 from wiki.site import Site
-from wiki.views.base import WikiRequest, absolute, form_fields, int_arg, page_name, redirect, themed
+from wiki.views.base import WikiRequest, absolute, form_fields, int_arg, page_name, redirect, themed, whole_number
 from wiki.views.history import diff_rows
 
 MAX_COMMENT = 500
@@ -48,10 +48,10 @@ class MergeConflict(EditConflict):
 
 def _base_revision(form: dict[str, str], what: str) -> int:
     """The revision the form was filled in against (what a later save is checked against)."""
-    base = form.get("base_revision", "")
-    if not (base.isascii() and base.isdigit()) or len(base) > 9:
+    base = whole_number(form.get("base_revision", ""))
+    if base is None:
         raise BadRequest(f"The {what} form is missing its base revision; reload it and start again.")
-    return int(base)
+    return base
 
 
 def _comment(form: dict[str, str]) -> str:
@@ -77,10 +77,6 @@ def _canonical_redirect(request: WikiRequest, endpoint: str, raw: str, name: str
     if request.query_string:
         location += "?" + request.query_string.decode("latin-1")
     return redirect(request, location, 301)
-
-
-def _entry_for(wiki: Site, name: str, revision: int) -> LogEntry | None:
-    return wiki.store.log_entry(name, revision)
 
 
 def front_page(wiki: Site, request: WikiRequest) -> Response:
@@ -120,7 +116,7 @@ def show_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         response = themed(
             wiki, request, "show_page.mako", title=name, page=name,
             robots="noindex,nofollow" if wanted else "index,follow",
-            revision=page.revision, current=current, entry=_entry_for(wiki, name, page.revision), content=content,
+            revision=page.revision, current=current, entry=wiki.store.log_entry(name, page.revision), content=content,
             redirected_from=redirected_from,
         )
         if not request.args and not volatile:
@@ -135,7 +131,7 @@ def missing_page(wiki: Site, request: WikiRequest, name: str, deleted: PageDelet
     """404 that offers to create the page (and, for a deleted one, its history)."""
     return themed(
         wiki, request, "missing_page.mako", 404, title=name, page=name,
-        deleted=deleted, entry=_entry_for(wiki, name, deleted.revision) if deleted else None,
+        deleted=deleted, entry=wiki.store.log_entry(name, deleted.revision) if deleted else None,
     )
 
 
@@ -259,10 +255,9 @@ def revert_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         return response
     form = form_fields(wiki, request)
     base_revision = _base_revision(form, "revert")
-    revision_text = form.get("revision", "")
-    if not (revision_text.isascii() and revision_text.isdigit()) or len(revision_text) > 9:
+    revision = whole_number(form.get("revision", ""))
+    if revision is None:
         raise BadRequest("The revert form does not say which revision to restore; start again from the history.")
-    revision = int(revision_text)
     old = wiki.store.read(name, revision)
     comment = _comment(form) or f"Reverted to revision {revision}"
     wiki.save(  # a stale base is a 409: restoring over someone's newer change needs a fresh look
@@ -308,4 +303,4 @@ def print_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     page = wiki.store.read(name, int_arg(request, "rev"))
     content = Markup(wiki.render_html(request, page)[0])
     return themed(wiki, request, "print_page.mako", title=name, page=name, revision=page.revision, content=content,
-                  entry=_entry_for(wiki, name, page.revision), address=absolute(wiki, request, request.page_url(name)))
+                  entry=wiki.store.log_entry(name, page.revision), address=absolute(wiki, request, request.page_url(name)))
