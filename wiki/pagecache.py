@@ -98,6 +98,10 @@ class PageCache:
         self._remember(path, (key, headers, body))
         return headers, body
 
+    def page_key(self, script_root: str, name: str, revision: int, extra: str = "") -> str:
+        """A page view's key (its ETag): the stored view is served only while it still matches."""
+        return str(self.key(script_root, "page", name, str(revision), extra))
+
     def _list_key(self, what: str, script_root: str) -> str:
         return str(self.key(script_root, "list", what))
 
@@ -142,7 +146,7 @@ class PageCache:
             revision = self.store.current_revision(name)
             if revision == 0:
                 return None
-            return Slot(self._path(name, script_root), str(self.key(script_root, "page", name, str(revision), "")))
+            return Slot(self._path(name, script_root), self.page_key(script_root, name, revision))
         except (OSError, ValueError):
             return None  # let the full app answer: it reports the problem properly
 

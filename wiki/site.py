@@ -91,7 +91,7 @@ class Site:
         """A page view's ETag; a volatile page's also follows the edit-log, and a `note`
         (such as "redirected from") makes a view of its own."""
         extra = (str(self.store.log_size()) if volatile else "") + (f"|{note}" if note else "")
-        return self.cache_key(script_root, "page", name, str(revision), extra)
+        return self.page_cache.page_key(script_root, name, revision, extra)
 
     def render_key(self, script_root: str, page: PageRevision) -> str:
         from wiki.rendercache import RENDERER_VERSION
