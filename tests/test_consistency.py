@@ -244,3 +244,9 @@ def test_a_kill_between_the_log_line_and_current_never_stalls_search(seeded_conf
     assert site.recover(force=True) == ["SandBox"]
     assert [hit.name for hit in site.search_index.search("rhubarb").hits] == ["SandBox"]
     site.search_index.close()
+
+
+def test_garbage_current_of_a_deleted_page_reads_as_the_deletion(store: PageStore, page: Path, author: Author) -> None:
+    store.delete("P", base_revision=2, author=author)
+    (page / "current").write_bytes(b"\x00garbage")
+    assert store.current_revision("P") == 3 and not store.exists("P")  # served as deleted, not as revision 2

@@ -18,7 +18,7 @@ from wiki import names
 from wiki.atomic import TEMP_PREFIX, write_atomically
 from wiki.editlog import DELETE, LogEntry, is_revision, read_log
 from wiki.errors import PageBusy
-from wiki.recovery import latest_revision_file
+from wiki.recovery import derive_current, latest_revision_file
 from wiki.storage import PageStore
 
 LEFTOVER_PREFIXES = ("index.new-", "index.old-", "links.new-", "links.old-")
@@ -80,15 +80,6 @@ def _raw_current(page_dir: Path) -> bytes | None:
         return (page_dir / "current").read_bytes().strip()
     except FileNotFoundError:
         return None
-
-
-def derive_current(page_dir: Path) -> int:
-    """The latest revision the page really has: the highest revision file, or a logged deletion past it."""
-    latest = latest_revision_file(page_dir)
-    for entry in read_log(page_dir / "edit-log"):
-        if entry.action == DELETE and entry.revision == latest + 1:
-            latest = entry.revision
-    return latest
 
 
 def _check_page(store: PageStore, page_dir: Path, global_keys: set[tuple[str, int]], problems: list[Problem]) -> None:

@@ -35,6 +35,18 @@ def latest_revision_file(page_dir: Path | str) -> int:
     return max(found, default=0)
 
 
+def derive_current(page_dir: Path | str) -> int:
+    """The latest revision a page really has, when `current` is missing or damaged: the highest
+    revision file, or a deletion logged right after it (a deletion has no file)."""
+    latest = latest_revision_file(page_dir)
+    for entry in read_log_reversed(Path(page_dir) / "edit-log"):
+        if entry.revision <= latest:
+            break
+        if entry.action == DELETE and entry.revision == latest + 1:
+            return entry.revision
+    return latest
+
+
 class PendingChanges:
     """The recovery half of PageStore (which provides what is declared below)."""
 
@@ -112,24 +124,17 @@ class PendingChanges:
         Cheap when nothing is pending (one listdir), so servers may run it on every request.
         A page whose lock is held is being changed right now: it is skipped, not waited for.
         """
-        try:
-            marked = os.listdir(self._pending_path)
-        except FileNotFoundError:
-            return []
         recovered = []
-        for fsname in marked:
-            try:
-                name = names.unquote_fs(fsname)
-            except ValueError:
-                continue
+        for name in self.pending_names():
+            marker = os.path.join(self._pending_path, names.quote_fs(name))
             try:
                 with self.locked(name, timeout=0) as page_dir:
-                    if not os.path.exists(os.path.join(self._pending_path, fsname)):
+                    if not os.path.exists(marker):
                         continue  # its writer finished between our listdir and our lock
                     self.recover_page(page_dir, name)
                     self._finish_logs(page_dir)
                     self.touch_pageset()  # the killed change may have created or deleted the page
-                    os.unlink(os.path.join(self._pending_path, fsname))
+                    os.unlink(marker)
                     recovered.append(name)
             except (PageBusy, FileNotFoundError):
                 continue

@@ -36,7 +36,7 @@ from wiki.errors import (
     WikiError,
     storage_error,
 )
-from wiki.recovery import PENDING_DIR, PendingChanges, latest_revision_file, revision_file
+from wiki.recovery import PENDING_DIR, PendingChanges, derive_current, revision_file
 
 LOCK_TIMEOUT = 10.0
 
@@ -90,15 +90,15 @@ class PageStore(PendingChanges):
 
     @staticmethod
     def read_current(page_dir: Path | str) -> int:
-        """The number in `current`; 0 when there is none. Garbage (a damaged file) reads as
-        the highest revision file present, so the page stays readable until `wiki check --repair`."""
+        """The number in `current`; 0 when there is none. Garbage (a damaged file) reads as what
+        the revisions and the log say (derive_current), so the page is served until `wiki check --repair`."""
         try:
             raw = read_small(os.path.join(page_dir, "current")).strip()
         except FileNotFoundError:
             return 0
         if raw.isdigit() and len(raw) <= 9:  # bytes.isdigit is ASCII only
             return int(raw)
-        return latest_revision_file(page_dir)
+        return derive_current(page_dir)
 
     def exists(self, name: str) -> bool:
         """True when the page has a latest revision that is not a deletion."""
