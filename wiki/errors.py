@@ -69,6 +69,24 @@ class PermissionDenied(WikiError):
     title = "Forbidden"
 
 
+class SignInRequired(PermissionDenied):
+    """Refused to an anonymous reader: the error page offers to sign in."""
+
+
+class TooManyRequests(WikiError):
+    """Over a rate limit: nothing was done; `retry_after` seconds until it frees up."""
+
+    status = 429
+    title = "Too many requests"
+    WHAT = {"save": "changes", "login": "sign-in attempts", "register": "registrations"}
+
+    def __init__(self, action: str, retry_after: int) -> None:
+        what = self.WHAT.get(action, action)
+        super().__init__(f"Too many {what} from here in a short time. Nothing was done; "
+                         f"try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
 class BadRequest(WikiError):
     status = 400
     title = "Bad request"

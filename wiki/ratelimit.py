@@ -1,0 +1,82 @@
+"""Rate limits that hold across processes: a small SQLite file under data_dir.
+
+Each limited action (a save, a sign-in, a registration) is counted per address and per
+account in a sliding window; a request over any of its limits is refused before it
+does anything. SQLite serialises the processes of every deployment (CGI, FastCGI,
+mod_wsgi, `wiki serve`) with its own file locks.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from wiki.errors import TooManyRequests
+
+BUSY_TIMEOUT = 2.0  # seconds; past it the action goes ahead (a limit must never take the wiki down)
+
+
+def parse_limits(spec: str) -> dict[str, tuple[int, int]]:
+    """"save=30/600,login=10/600" -> {"save": (30, 600), ...}: at most N in S seconds."""
+    limits: dict[str, tuple[int, int]] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        action, _, rule = part.partition("=")
+        count, _, seconds = rule.partition("/")
+        try:
+            limits[action.strip()] = (int(count), int(seconds))
+        except ValueError as error:
+            raise ValueError(f"rate_limits: {part.strip()!r} is not action=count/seconds") from error
+    return limits
+
+
+class RateLimiter:
+    def __init__(self, path: Path, limits: dict[str, tuple[int, int]]) -> None:
+        self.path = path
+        self.limits = limits
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at REAL NOT NULL)")
+            db.execute("CREATE INDEX IF NOT EXISTS hits_key ON hits (key, at)")
+            self._local.db = db
+        return db
+
+    def hit(self, action: str, *who: str) -> None:
+        """Count one `action` for each of `who` (an address, an account); raise
+        TooManyRequests if any is over its limit (then nothing is counted)."""
+        rule = self.limits.get(action)
+        if rule is None or rule[0] <= 0:
+            return
+        count, seconds = rule
+        now = time.time()
+        keys = [f"{action}:{one}" for one in who if one]
+        try:
+            db = self._db()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM hits WHERE at < ?", (now - 86400,))
+                for key in keys:
+                    (used,) = db.execute("SELECT COUNT(*) FROM hits WHERE key = ? AND at > ?",
+                                         (key, now - seconds)).fetchone()
+                    if used >= count:
+                        (oldest,) = db.execute("SELECT MIN(at) FROM hits WHERE key = ? AND at > ?",
+                                               (key, now - seconds)).fetchone()
+                        db.execute("COMMIT")
+                        raise TooManyRequests(action, int(oldest + seconds - now) + 1)
+                db.executemany("INSERT INTO hits VALUES (?, ?)", [(key, now) for key in keys])
+                db.execute("COMMIT")
+            except sqlite3.Error:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as error:
+            import sys
+
+            print(f"flatwiki: rate limits not checked ({self.path}: {error})", file=sys.stderr)

@@ -1,0 +1,234 @@
+"""Accounts, stored the MoinMoin 1.9 way: data_dir/user/<id>, one `key=value` file each.
+
+A 1.9 wiki's user files are read as they are (name=, email=, enc_password=, disabled=,
+and every other key kept untouched); what flatwiki adds uses keys of its own
+(flatwiki_admin, flatwiki_pending, flatwiki_created). Passwords are hashed with
+werkzeug.security (scrypt); 1.9's {SSHA} hashes are checked too and replaced by a
+stronger hash at the next sign-in. Files are written atomically (mode 0600: hashes).
+"""
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wiki.atomic import write_atomically
+from wiki.errors import BadRequest
+
+HASH_PREFIX = "{WERKZEUG}"
+MAX_NAME = 80
+MAX_PASSWORD = 1024  # scrypt over megabytes of "password" is a denial of service
+MIN_PASSWORD = 8
+RESERVED = {"All", "Known", "Trusted", "Default", "Anonymous"}  # ACL words: no account may be called so
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class User:
+    id: str
+    fields: dict[str, str] = field(default_factory=dict)  # the file's every key, 1.9's included
+
+    @property
+    def name(self) -> str:
+        return self.fields.get("name", "")
+
+    @property
+    def email(self) -> str:
+        return self.fields.get("email", "")
+
+    @property
+    def disabled(self) -> bool:
+        return self.fields.get("disabled", "0") not in ("", "0")
+
+    @property
+    def admin(self) -> bool:
+        return self.fields.get("flatwiki_admin", "0") == "1"
+
+    @property
+    def pending(self) -> bool:
+        """Registered, waiting for an administrator's approval."""
+        return self.fields.get("flatwiki_pending", "0") == "1"
+
+    @property
+    def created(self) -> float:
+        try:
+            return float(self.fields.get("flatwiki_created", "") or self.id.split(".")[0])
+        except ValueError:
+            return 0.0
+
+    @property
+    def password_stamp(self) -> str:
+        """Changes with the password: sessions carry it, so a new password ends the others."""
+        return hashlib.sha256(self.fields.get("enc_password", "").encode("utf-8")).hexdigest()[:16]
+
+
+def hash_password(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return HASH_PREFIX + generate_password_hash(password, method="scrypt")
+
+
+# Checked when a name has no account, so that a sign-in takes as long either way.
+_DUMMY_HASH: list[str] = []
+
+
+def check_password(stored: str, password: str) -> bool:
+    """Compare in constant time: werkzeug's own hashes, and 1.9's salted SHA-1 ({SSHA})."""
+    if stored.startswith(HASH_PREFIX):
+        from werkzeug.security import check_password_hash
+
+        return check_password_hash(stored[len(HASH_PREFIX):], password)
+    if stored.startswith("{SSHA}"):
+        try:
+            raw = base64.b64decode(stored[len("{SSHA}"):])
+        except ValueError:
+            return False
+        digest, salt = raw[:20], raw[20:]
+        return hmac.compare_digest(hashlib.sha1(password.encode("utf-8") + salt).digest(), digest)
+    return False
+
+
+def validate_name(name: str) -> str:
+    """An account name: what a page name may be (it is linked to a home page), no group or ACL word."""
+    from wiki import names
+
+    name = " ".join(name.split())
+    if not name or len(name) > MAX_NAME:
+        raise BadRequest(f"A name has 1 to {MAX_NAME} characters.")
+    if name in RESERVED or any(char in name for char in ",:") or name[0] in "+-#":
+        raise BadRequest(f"{name!r} cannot be an account name: it means something else in access control lists.")
+    try:
+        names.normalize(name)
+    except ValueError as error:
+        raise BadRequest(f"{name!r} cannot be an account name: {error}") from error
+    return name
+
+
+def validate_password(password: str) -> str:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise BadRequest(f"A password has {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+    return password
+
+
+class UserStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._by_name: dict[str, str] = {}
+        self._by_id: dict[str, User] = {}
+        self._seen: int | None = None  # the folder's mtime when the maps were built
+
+    def _path(self, user_id: str) -> Path:
+        return self.directory / user_id
+
+    def _refresh(self) -> None:
+        """Reread the folder when it changed (every write renames a file into it)."""
+        try:
+            seen = os.stat(self.directory).st_mtime_ns
+        except FileNotFoundError:
+            seen = 0
+        if seen == self._seen:
+            return
+        with self._lock:
+            by_name: dict[str, str] = {}
+            by_id: dict[str, User] = {}
+            for user_id in (os.listdir(self.directory) if seen else []):
+                if not re.fullmatch(r"[0-9.]+", user_id):
+                    continue  # lock files, temporary files, 1.9's *.trail and *.bookmark
+                user = self._read(user_id)
+                if user is not None and user.name:
+                    by_id[user_id] = user
+                    by_name.setdefault(user.name, user_id)
+            self._by_name, self._by_id, self._seen = by_name, by_id, seen
+
+    def _read(self, user_id: str) -> User | None:
+        try:
+            text = self._path(user_id).read_text("utf-8", errors="replace")
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+        fields = {}
+        for line in text.splitlines():
+            if line.startswith("#") or "=" not in line:
+                continue
+            key, _, value = line.partition("=")
+            fields[key] = value
+        return User(user_id, fields)
+
+    def get(self, user_id: str) -> User | None:
+        self._refresh()
+        return self._by_id.get(user_id)
+
+    def by_name(self, name: str) -> User | None:
+        self._refresh()
+        user_id = self._by_name.get(name)
+        return self._by_id.get(user_id) if user_id else None
+
+    def all(self) -> list[User]:
+        self._refresh()
+        return sorted(self._by_id.values(), key=lambda user: user.name.casefold())
+
+    def name_of(self, user_id: str) -> str:
+        user = self.get(user_id) if user_id else None
+        return user.name if user else ""
+
+    def write(self, user: User) -> None:
+        lines = [f"{key}={' '.join(str(value).splitlines())}" for key, value in user.fields.items()]
+        self.directory.mkdir(parents=True, exist_ok=True)
+        write_atomically(self._path(user.id), ("\n".join(lines) + "\n").encode("utf-8"), mode=0o600)
+
+    def create(self, name: str, password: str, *, email: str = "", admin: bool = False,
+               pending: bool = False) -> User:
+        """A new account; BadRequest if the name is taken (checked under a lock: two
+        registrations of one name in two processes make one account)."""
+        name = validate_name(name)
+        validate_password(password)
+        if email and not EMAIL.match(email):
+            raise BadRequest(f"{email!r} is not an e-mail address.")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / ".create-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._seen = None
+            if self.by_name(name) is not None:
+                raise BadRequest(f"The name {name!r} is taken; choose another.")
+            now = time.time()
+            user_id = f"{now:.2f}.{secrets.randbelow(1000)}.{secrets.randbelow(100000)}"
+            user = User(user_id, {
+                "name": name, "aliasname": "", "email": email, "enc_password": hash_password(password),
+                "disabled": "1" if pending else "0", "flatwiki_admin": "1" if admin else "0",
+                "flatwiki_pending": "1" if pending else "0", "flatwiki_created": f"{now:.0f}",
+            })
+            self.write(user)
+            self._seen = None
+            return user
+        finally:
+            os.close(fd)
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The account if the name and password match (the caller refuses a disabled one); the same work is
+        done for a name without an account, so the answer's timing does not tell."""
+        if len(password) > MAX_PASSWORD:
+            return None
+        user = self.by_name(" ".join(name.split()))
+        if user is None:
+            if not _DUMMY_HASH:
+                _DUMMY_HASH.append(hash_password(secrets.token_hex(16)))
+            check_password(_DUMMY_HASH[0], password)
+            return None
+        if not check_password(user.fields.get("enc_password", ""), password):
+            return None
+        if not user.fields.get("enc_password", "").startswith(HASH_PREFIX):
+            self.set_password(user, password)  # a 1.9 hash: replaced by a stronger one
+        return user
+
+    def set_password(self, user: User, password: str) -> None:
+        user.fields["enc_password"] = hash_password(validate_password(password))
+        self.write(user)
