@@ -86,7 +86,13 @@ class Urls:
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    return load_config(environ={}, data_dir=tmp_path / "data")
+    """An open wiki: the tests of pages, history and caches act as an anonymous person who may
+    do anything, many times a second. test_acl*.py and test_accounts.py test the defaults."""
+    return load_config(environ={}, data_dir=tmp_path / "data", **OPEN_WIKI)
+
+
+# Every right for everyone, and no rate limits (MoinMoin's defaults let only signed-in people delete).
+OPEN_WIKI = {"acl_rights_default": "All:read,write,delete,revert", "rate_limits": ""}
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def test_orphaned_and_wanted_pages(client: WikiClient) -> None:
 def test_page_info(client: WikiClient) -> None:
     client.save("SandBox", "12345", comment="short")
     html = main_part(client.get("/+info/SandBox").get_data(as_text=True))
-    for needle in ("5 bytes", ">2</a>", "flatwiki (1)", "127.0.0.1 (1)", "Created", "Last modified"):
+    for needle in ("5 bytes", ">2</a>", "flatwiki (1)", "anonymous (1)", "Created", "Last modified"):
         assert needle in html
     assert client.get("/+info/Nope").status_code == 404
 

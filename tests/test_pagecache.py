@@ -150,6 +150,6 @@ def test_rendered_html_is_kept_per_revision(seeded_config: Config) -> None:
     for rev in (1, 2, 1, 2):
         client.get(f"/SandBox?rev={rev}")
     cached = sorted(p.name for p in (seeded_config.data_dir / "cache" / "html").glob("SandBox.*"))
-    assert cached == ["SandBox.1", "SandBox.2"]
+    assert [name.rsplit(".", 1)[0] for name in cached] == ["SandBox.1", "SandBox.2"]  # + the view class
     site = Site(seeded_config)
-    assert site.render_cache.get("SandBox", 1, "wrong key", 0) is None
+    assert site.render_cache.get("SandBox", 1, "wrong key", 0, cached[0].rsplit(".", 1)[1]) is None

@@ -92,7 +92,7 @@ def test_history_lists_every_revision_with_links(client: WikiClient) -> None:
     client.save("SandBox", "three", comment="third")
     html = client.get("/+history/SandBox").get_data(as_text=True)
     assert html.count('name="from"') == 3 and html.count('name="to"') == 3
-    for needle in ("second", "third", "127.0.0.1", "bytes", "/SandBox?rev=2",
+    for needle in ("second", "third", "anonymous", "bytes", "/SandBox?rev=2",
                    "/+diff/SandBox?from=2&amp;to=3", "/+revert/SandBox?rev=1", 'action="/+diff/SandBox"'):
         assert needle in html
     assert client.get("/+history/NoSuchPage").status_code == 404

@@ -5,19 +5,24 @@ Who may import whom: a module imports only from its own row and the rows below i
 
     entry points  wsgi  cgi-bin/*  cli  gateway            read the config; build the app, or answer a
                                                          cached view with the services and the page cache alone
-    web           app  views/*                           URL map, dispatch, themed errors: werkzeug
+    web           app  views/*                           URL map, dispatch, themed errors, sign-in: werkzeug
                                                          requests and responses live here and nowhere below
-    services      site                                   one wiki wired once: every cache key, the
-                                                         after-change protocol, recovery, a renderer per thread
+    services      site                                   one wiki wired once: every cache key, the one
+                                                         permission check, the after-change protocol,
+                                                         recovery, a renderer per thread
     domain        markup  search  theme  auth            Markdown to safe HTML; the Whoosh index; Mako
                   merging                                templates; CSRF; merges and diffs
     domain parts  macros  defuse  searchquery            <<Macros>>; hostile Markdown made cheap; the
-                  ranking  snippets  searchupkeep        query language; BM25F; passages; index upkeep
+                  ranking  snippets  searchupkeep        query language; BM25F; passages; index upkeep;
+                  spam                                   BadContent patterns and textchas
     derived data  pagecache  rendercache  links          stored responses, rendered HTML, the link table,
-                  drafts  consistency                    unsaved editor text, `wiki check` and repairs
+                  drafts  consistency  acltable          unsaved editor text, `wiki check` and repairs,
+                                                         every page's ACL lines and every group's members
     truth         storage  recovery  attachments         the revision store on flat files, finishing what
-                  editlog  atomic                        killed changes left; log lines; whole-file writes
-    base          config  names  errors                  plain values, pure functions, domain errors
+                  editlog  atomic  users  sessions       killed changes left; log lines; whole-file writes;
+                  ratelimit                              accounts (1.9's user files), sessions, rate counts
+    base          config  names  errors  acl             plain values, pure functions, domain errors,
+                                                         MoinMoin 1.9's ACL rules
 
 The services and the page cache, and all they import at module level, use only the
 standard library: a CGI hit on a cached page never loads werkzeug, Mako, Markdown or

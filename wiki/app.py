@@ -16,13 +16,13 @@ from werkzeug.routing import BaseConverter, Map, RequestRedirect, Rule
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Response
 
-from wiki import pagecache
+from wiki import names, pagecache
 from wiki.atomic import make_private
 from wiki.config import Config
-from wiki.errors import WikiError, storage_error
+from wiki.errors import InvalidPageName, SignInRequired, TooManyRequests, WikiError, storage_error
 from wiki.site import Site
-from wiki.views import about, feeds, files, history, listing, page, searching
-from wiki.views.base import WikiRequest, themed
+from wiki.views import about, accounts, feeds, files, history, listing, page, searching
+from wiki.views.base import WikiRequest, identify, themed
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -76,6 +76,11 @@ URL_MAP = Map(
         Rule("/robots.txt", endpoint="robots_txt", methods=READ),
         Rule("/+index", endpoint="page_index", methods=READ),
         Rule("/+search", endpoint="search", methods=READ),
+        Rule("/+login", endpoint="login", methods=WRITE),
+        Rule("/+logout", endpoint="logout", methods=WRITE),
+        Rule("/+register", endpoint="register", methods=WRITE),
+        Rule("/+account", endpoint="account", methods=WRITE),
+        Rule("/+users", endpoint="users", methods=WRITE),
         Rule("/+static/<version>/<path:filename>", endpoint="static_file", methods=READ),
         Rule("/<page:name>", endpoint="show_page", methods=READ),
     ],
@@ -122,6 +127,11 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "robots_txt": feeds.robots_txt,
     "page_index": listing.page_index,
     "search": searching.search,
+    "login": accounts.login,
+    "logout": accounts.logout,
+    "register": accounts.register,
+    "account": accounts.account,
+    "users": accounts.users,
     "static_file": static_file,
 }
 
@@ -136,7 +146,10 @@ class WikiApp:
             if self.trusted_hosts:
                 request.trusted_hosts = self.trusted_hosts
                 _ = request.host  # werkzeug raises SecurityError (400) for a Host not in the list
+            identify(self.wiki, request)
             endpoint, values = request.urls.match()
+            if "name" in values:  # every view of one page: the read right first, in this one place
+                self.require_read(request, values["name"])
             return VIEWS[endpoint](self.wiki, request, **values)
         except RequestRedirect as moved:
             return moved.get_response(request.environ)
@@ -147,12 +160,25 @@ class WikiApp:
                     response.headers[key] = value
             return response
         except WikiError as error:
-            return self.error_page(request, error.status, error.title, str(error))
+            response = self.error_page(request, error.status, error.title, str(error),
+                                       sign_in=isinstance(error, SignInRequired))
+            if isinstance(error, TooManyRequests):
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response
         except OSError as disk:
             known = storage_error(disk, "This request")  # a change the disk refused: 507 or 503, never a 500
             if known is None:
                 raise
             return self.error_page(request, known.status, known.title, str(known))
+
+    def require_read(self, request: WikiRequest, raw: str) -> None:
+        """Refuse a page's every view (and its history, attachments, feed...) to whoever may
+        not read it. A badly formed name is the view's to refuse (400) or redirect."""
+        try:
+            name = names.normalize(raw)
+        except InvalidPageName:
+            return
+        self.wiki.require(request.reader, "read", name)
 
     def refuse_body(self, request: WikiRequest) -> Response:
         """413 by the declared length, before a byte of the body is read."""
@@ -160,8 +186,9 @@ class WikiApp:
         return self.error_page(request, 413, "Too large", f"Requests are limited to {limit:,} bytes; this one "
                                                          f"announced {request.content_length:,}. Nothing was read.")
 
-    def error_page(self, request: WikiRequest, status: int, title: str, message: str) -> Response:
-        response = themed(self.wiki, request, "error.mako", status, title=title, message=message)
+    def error_page(self, request: WikiRequest, status: int, title: str, message: str,
+                   sign_in: bool = False) -> Response:
+        response = themed(self.wiki, request, "error.mako", status, title=title, message=message, sign_in=sign_in)
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -185,7 +212,14 @@ class WikiApp:
             request.close()  # uploads are spooled to temporary files
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
-        if slot is not None and getattr(response, "cacheable", False) and response.status_code == 200:
+        personal = request.reader.known or request.session is not None
+        if personal and "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "private, no-cache"  # their pages name them, show what they may read
+        response.vary.add("Cookie")
+        # Stored responses are served to requests without a session (pagecache.py): so only an
+        # anonymous reader's response may be stored.
+        if slot is not None and not personal and getattr(response, "cacheable", False) \
+                and response.status_code == 200:
             headers = response.get_wsgi_headers(environ).to_wsgi_list()
             self.wiki.page_cache.store_response(slot, headers, response.get_data())
         return response(environ, start_response)

@@ -1,4 +1,4 @@
-"""`wiki init | serve | check | reindex`: the command line, as `main(argv) -> int`."""
+"""`wiki init | serve | check | reindex | user`: the command line, as `main(argv) -> int`."""
 from __future__ import annotations
 
 import argparse
@@ -163,6 +163,56 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace) -> str:
+    """The new password: one line from standard input (--password-stdin), else asked for twice."""
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise ValueError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """`wiki user add|passwd|disable|enable|list`: accounts, from the command line."""
+    from wiki.errors import WikiError
+    from wiki.users import UserStore
+
+    config = _config(args)
+    users = UserStore(config.data_dir / "user")
+    try:
+        if args.action == "list":
+            for user in users.all():
+                state = "waiting for approval" if user.pending else "disabled" if user.disabled else "active"
+                print(f"{user.name}\t{user.email or '-'}\t{'admin' if user.admin else 'user'}\t{state}\t{user.id}")
+            return 0
+        if not args.name:
+            raise ValueError(f"wiki user {args.action} needs a NAME")
+        if args.action == "add":
+            user = users.create(args.name, _password(args), email=args.email or "", admin=args.admin)
+            print(f"Account {user.name!r} made ({config.data_dir / 'user' / user.id}).")
+            return 0
+        found = users.by_name(args.name)
+        if found is None:
+            print(f"wiki user {args.action}: there is no account {args.name!r}", file=sys.stderr)
+            return 1
+        if args.action == "passwd":
+            users.set_password(found, _password(args))
+            print(f"Password of {found.name!r} changed; their sessions have ended.")
+        else:
+            found.fields["disabled"] = "1" if args.action == "disable" else "0"
+            if args.action == "enable":
+                found.fields["flatwiki_pending"] = "0"
+            users.write(found)
+            print(f"Account {found.name!r} {args.action}d.")
+        return 0
+    except WikiError as error:
+        print(f"wiki user {args.action}: {error}", file=sys.stderr)
+        return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wiki", description="flatwiki: a wiki on flat files.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = command("check", cmd_check, "Verify the revision store; exit 1 naming each problem.")
     check.add_argument("--repair", action="store_true", help="fix what can be fixed without losing a revision")
     command("reindex", cmd_reindex, "Rebuild the search index and the link table from the store (safe while serving).")
+    user = command("user", cmd_user, "Manage accounts: add, passwd, disable, enable, list.")
+    user.add_argument("action", choices=["add", "passwd", "disable", "enable", "list"])
+    user.add_argument("name", nargs="?", help="the account's name")
+    user.add_argument("--email", help="e-mail address (add)")
+    user.add_argument("--admin", action="store_true", help="an administrator: sees addresses, approves accounts (add)")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     return parser
 
 

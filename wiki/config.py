@@ -48,6 +48,47 @@ class Config:
         "", "Host names this wiki answers to, separated by commas (.example.org also matches its subdomains); any "
             "other Host header gets 400. Empty: any.")
     lock_timeout: int = _option(10, "Seconds a change waits for another change of the same page to finish before answering 503 (try again).")
+    acl_rights_before: str = _option(
+        "", "ACL entries checked before every page's own (MoinMoin 1.9's option), e.g. "
+        "`AdminGroup:read,write,delete,revert,admin`.")
+    acl_rights_default: str = _option(
+        "Trusted:read,write,delete,revert Known:read,write,delete,revert All:read,write",
+        "The ACL of pages without an #acl line (MoinMoin 1.9's default: an open wiki). For \"everyone reads, "
+        "signed-in people edit\": `Known:read,write,delete,revert All:read`.")
+    acl_rights_after: str = _option("", "ACL entries checked after every page's own (MoinMoin 1.9's option).")
+    group_page_regex: str = _option(".*Group$", "Pages whose names match are groups: their ` * Name` bullet items are the members.")
+    registration: str = _option(
+        "open", "Who may create an account at /+register: `open`, `approval` (an administrator approves it at "
+        "/+users), or `off`.")
+    session_days: int = _option(30, "Days a sign-in lasts; changing the password ends the other sessions at once.")
+    show_addresses: str = _option(
+        "admins", "Who sees the IP addresses of changes in history, recent changes, feeds and info: `admins`, "
+        "`everyone` or `nobody`.")
+    rate_limits: str = _option(
+        "save=60/600,login=10/600,register=5/3600",
+        "At most N actions in S seconds, per address and per account, as action=N/S: `save` (every change), "
+        "`login` (sign-in attempts), `register`. Kept in data_dir/ratelimit.sqlite, across processes.")
+    textchas: str = _option(
+        "", "Questions anonymous people and new accounts must answer to save or register, one per line as "
+            "`Question? = answer regex`. Empty: none.")
+    textcha_account_hours: int = _option(24, "Accounts younger than this many hours also answer a textcha.")
+    trust_remote_user: bool = _option(
+        False, "Sign in whoever the web server authenticated (REMOTE_USER, e.g. Apache basic auth) as that name, in "
+        "the Trusted group.")
+
+    def __post_init__(self) -> None:
+        import re
+
+        choices = {"registration": ("open", "approval", "off"), "show_addresses": ("admins", "everyone", "nobody")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"option {name}: {getattr(self, name)!r} is not one of {', '.join(allowed)}")
+        if not re.fullmatch(r"\s*(\w+=\d+/\d+\s*(,\s*\w+=\d+/\d+\s*)*)?", self.rate_limits):
+            raise ValueError(f"option rate_limits: {self.rate_limits!r} is not action=count/seconds,...")
+        try:
+            re.compile(self.group_page_regex)
+        except re.error as error:
+            raise ValueError(f"option group_page_regex: {error}") from error
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)

@@ -287,6 +287,21 @@ class _HtmlFormatter(HtmlFormatter):  # type: ignore[misc]
             self.ttype2class, self.class2style = cached
 
 
+# MoinMoin's processing instructions at the top of a page (#acl, #format, #pragma, #language):
+# not text. In Markdown "#acl ..." would be a heading; "# Title" (with a space) still is one.
+INSTRUCTION = re.compile(r"#(?:acl|format|pragma|language|deprecated)(?:[ \t][^\n]*)?(?:\n|$)", re.I)
+
+
+def without_instructions(text: str) -> str:
+    """The text without its leading processing-instruction lines."""
+    position = 0
+    while True:
+        match = INSTRUCTION.match(text, position)
+        if match is None:
+            return text[position:]
+        position = match.end()
+
+
 class Renderer:
     """Owns one Markdown instance (expensive to build) and reuses it for every page."""
 
@@ -320,7 +335,7 @@ class Renderer:
     def render(self, text: str, context: LinkContext) -> Rendered:
         self.wiki.links.context = context
         try:
-            html = self.md.reset().convert(TOC_MACRO.sub("[TOC]", text))
+            html = self.md.reset().convert(TOC_MACRO.sub("[TOC]", without_instructions(text)))
         except RecursionError:  # a nesting that defuse.py did not foresee: show the text, never a 500
             self.md.reset()
             html = defuse.as_written(text)

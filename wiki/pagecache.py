@@ -1,5 +1,5 @@
 """Whole responses of plain page views (and of /+recent, /+index and backlinks pages),
-served before the framework is even imported.
+served before the framework is even imported, to readers without a session.
 
 A reader's most common request, GET /SomePage, depends only on the page's
 revision, the set of existing pages (red/blue links), the theme, the config and
@@ -22,6 +22,7 @@ from pathlib import Path
 from wiki import names
 from wiki.atomic import write_best_effort
 from wiki.errors import InvalidPageName
+from wiki.sessions import COOKIE as SESSION_COOKIE
 from wiki.storage import PageStore
 
 # What werkzeug drops from a 304 (RFC 9110 says a 304 carries no representation headers).
@@ -109,6 +110,10 @@ class PageCache:
         """Where the response to this request is kept and the key it must carry: for a plain
         page view, /+recent, /+index or a backlinks page. None for anything else."""
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return None
+        # Stored responses are an anonymous reader's: a signed-in person (a session cookie, or a
+        # name the web server authenticated) gets pages made for them by the full app.
+        if environ.get("REMOTE_USER") or SESSION_COOKIE + "=" in str(environ.get("HTTP_COOKIE", "")):
             return None
         if self.trusted_hosts and not _trusted(str(environ.get("HTTP_HOST", "")), self.trusted_hosts):
             return None

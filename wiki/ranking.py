@@ -89,7 +89,8 @@ def union_terms(node: Any, boost: float = 1.0) -> list[tuple[str, Any, float]] |
     return None
 
 
-def rank_union(searcher: Any, terms: list[tuple[str, Any, float]], count: int) -> tuple[int, list[tuple[int, float]]]:
+def rank_union(searcher: Any, terms: list[tuple[str, Any, float]], count: int,
+               hidden: frozenset[int] = frozenset()) -> tuple[int, list[tuple[int, float]]]:
     """How many pages match any of the terms, and the best `count` of them: (document number, score).
 
     Scores and ties are Whoosh's: each term's BM25F score (its postings skip deleted
@@ -111,4 +112,6 @@ def rank_union(searcher: Any, terms: list[tuple[str, Any, float]], count: int) -
                 docnum = offset + postings.id()
                 scores[docnum] = get(docnum, 0.0) + score() * boost
                 postings.next()
+    for docnum in hidden.intersection(scores):  # pages this reader may not read
+        del scores[docnum]
     return len(scores), heapq.nlargest(count, scores.items(), key=lambda item: (item[1], -item[0]))

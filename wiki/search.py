@@ -29,6 +29,7 @@ from whoosh.lang import stemmer_for_language
 from whoosh.writing import LockError
 
 from wiki import names, ranking
+from wiki.acl import EVERYTHING, Visibility
 from wiki.atomic import write_atomically
 from wiki.errors import PageNotFound, storage_error
 from wiki.searchquery import MAX_QUERY_CHARS, QueryParser, bound_expansions, cleaned, plain_words, searched_words
@@ -255,18 +256,20 @@ class SearchIndex:
 
     # Searching ------------------------------------------------------------
 
-    def exact_page(self, text: str) -> str | None:
-        """The existing page whose name is `text` (exactly, else ignoring case), if any."""
+    def exact_page(self, text: str, visible: Visibility = EVERYTHING) -> str | None:
+        """The existing page whose name is `text` (exactly, else ignoring case) that the
+        reader may read, if any."""
         try:
             name = names.normalize(text)
         except ValueError:
             return None
-        if self.store.exists(name):
+        if visible(name) and self.store.exists(name):
             return name
 
         def lookup(searcher: Any) -> str | None:
             found = searcher.document(key=name.casefold())
-            return str(found["name"]) if found and self.store.exists(found["name"]) else None
+            return str(found["name"]) if found and visible(found["name"]) and self.store.exists(found["name"]) \
+                else None
 
         found: str | None = self._repaired(lookup)
         return found
@@ -327,7 +330,9 @@ class SearchIndex:
             self._parser = QueryParser(make_schema())
         return self._parser.parse(text)
 
-    def search(self, text: str, page: int = 1) -> SearchResults:
+    def search(self, text: str, page: int = 1, visible: Visibility = EVERYTHING) -> SearchResults:
+        """Ranked results among the pages `visible` allows: hidden pages are masked out before
+        ranking, so totals, pages of results, snippets and suggestions never count them."""
         wanted = max(page, 1)
         results = SearchResults(query=cleaned(text)[:MAX_QUERY_CHARS], page=wanted)
         parsed, results.message = self.parse(text)
@@ -337,7 +342,8 @@ class SearchIndex:
         def run(searcher: Any) -> None:  # may run twice: once more on a rebuilt index
             results.hits.clear()
             bounded = bound_expansions(parsed, searcher.reader())
-            results.total, shown = _rank(searcher, bounded, wanted)
+            hidden = _hidden_documents(searcher, visible)
+            results.total, shown = _rank(searcher, bounded, wanted, hidden)
             results.pages = math.ceil(results.total / PAGE_SIZE)
             results.page = max(1, min(wanted, results.pages))
             marker = SnippetMaker(*searched_words(bounded))
@@ -347,31 +353,50 @@ class SearchIndex:
                     results.hits.append(Hit(stored["name"], marker.snippet(stored["content"]), stored.get("modified"),
                                             stored["revision"]))
             if not results.total:
-                results.suggestion = self._suggest(searcher, results.query)  # the words searched, not all typed
+                results.suggestion = self._suggest(searcher, results.query, hidden)  # the words searched
 
         self._repaired(run)
         return results
 
-    @staticmethod
-    def _suggest(searcher: Any, text: str) -> str | None:
+    def _suggest(self, searcher: Any, text: str, hidden: frozenset[int]) -> str | None:
+        """A spelling that finds something: offered only if searching it finds a page this
+        reader may read (the index's word list still holds words of hidden and deleted pages)."""
         corrector = searcher.corrector("words")
         words = plain_words(text.lower())[:MAX_SUGGESTED_WORDS]
         suggested = [(corrector.suggest(word, limit=1, maxdist=2, prefix=1) or [word])[0] for word in words]
-        return " ".join(suggested) if suggested != words else None
+        if suggested == words:
+            return None
+        parsed, _ = self.parse(" ".join(suggested))
+        if parsed is None or not _rank(searcher, bound_expansions(parsed, searcher.reader()), 1, hidden)[0]:
+            return None
+        return " ".join(suggested)
 
 
-def _rank(searcher: Any, parsed: Any, page: int) -> tuple[int, list[int]]:
-    """How many pages match, and the document numbers on results page `page` (or the last one)."""
+def _hidden_documents(searcher: Any, visible: Visibility) -> frozenset[int]:
+    """The document numbers of the pages `visible` hides (none when it hides nothing)."""
+    if visible.everything:
+        return frozenset()
+    numbers = {name: searcher.document_number(name=name) for name in visible.exceptions}
+    if visible.default:  # a few pages hidden
+        return frozenset(number for number in numbers.values() if number is not None)
+    shown = {number for number in numbers.values() if number is not None}  # only a few pages shown
+    return frozenset(number for number in range(searcher.doc_count_all()) if number not in shown)
+
+
+def _rank(searcher: Any, parsed: Any, page: int, hidden: frozenset[int] = frozenset()) -> tuple[int, list[int]]:
+    """How many pages match, and the document numbers on results page `page` (or the last one),
+    leaving out the `hidden` documents."""
     terms = ranking.union_terms(parsed)
     if terms is not None:  # words or prefixes joined by OR: the cheaper way, same order
-        total, best = ranking.rank_union(searcher, terms, page * PAGE_SIZE)
+        total, best = ranking.rank_union(searcher, terms, page * PAGE_SIZE, hidden)
         last = max(1, math.ceil(total / PAGE_SIZE))
         return total, [docnum for docnum, _ in best[(min(page, last) - 1) * PAGE_SIZE:]]
     # optimize=False: the page shows an exact total, which block-skipping would
     # compute in a second pass over every match; one scoring pass is cheaper.
     # terms=False: recording every match's terms costs more than finding the
     # shown pages' words afresh (see snippets.py).
-    found = searcher.search_page(parsed, page, pagelen=PAGE_SIZE, terms=False, optimize=False)
+    found = searcher.search_page(parsed, page, pagelen=PAGE_SIZE, terms=False, optimize=False,
+                                 mask=set(hidden) if hidden else None)
     return found.total, [hit.docnum for hit in found]
 
 

@@ -9,19 +9,22 @@ library: Markdown, Whoosh and Mako open on first use.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import threading
 import time
 from functools import cached_property
 
 from wiki import __version__
+from wiki.acl import ANONYMOUS, EVERYTHING, Evaluator, Groups, Reader, Visibility
 from wiki.config import Config
-from wiki.editlog import SAVE
+from wiki.editlog import REVERT, SAVE
 from wiki.errors import (
     EditConflict,
     PageBusy,
     PageNotFound,
     PermissionDenied,
+    SignInRequired,
     StorageFull,
     StorageUnavailable,
 )
@@ -33,11 +36,16 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI h
 if TYPE_CHECKING:
     from typing import IO, Protocol
 
+    from wiki.acltable import AclTable
     from wiki.drafts import DraftStore
+    from wiki.editlog import LogEntry
     from wiki.links import LinkTable
     from wiki.markup import LinkContext, Rendered, Renderer
+    from wiki.ratelimit import RateLimiter
     from wiki.rendercache import RenderCache
     from wiki.search import SearchIndex
+    from wiki.sessions import Session, SessionStore
+    from wiki.users import User, UserStore
 
     class Urls(Protocol):
         """Where links lead: a request (any mount point) or an export."""
@@ -54,6 +62,12 @@ RECOVERY_INTERVAL = 1.0  # seconds between looks at pending/ in a long-running p
 # A save waits this long for another process's index commit before it answers; past it, the
 # next search or save takes its change in (measured: waiting 0.2 s made saves' p50 225 ms).
 AFTER_CHANGE_INDEX_WAIT = 0.05
+
+
+def acl_lines_differ(old: str, new: str) -> bool:
+    from wiki.acl import acl_lines
+
+    return acl_lines(old) != acl_lines(new)
 
 
 def log_failure(what: str) -> None:
@@ -78,13 +92,15 @@ class Site:
         self._secret: bytes | None = None
         self._search_index: SearchIndex | None = None
         self._next_recovery = 0.0
+        self._evaluator: tuple[str, Evaluator] | None = None
 
     # Keys -----------------------------------------------------------------
 
     def cache_key(self, script_root: str, *parts: str) -> str:
         """The one cache key: whatever a stored page or response depends on besides `parts`
         (the frozen config, this release, the theme's files, the set of pages, the mount point)."""
-        fixed = [__version__, self._config_print, self.theme.version, self.store.pageset_token(), script_root]
+        fixed = [__version__, self._config_print, self.theme.version, self.store.pageset_token(),
+                 self.acl_table.current().token, script_root]
         return hashlib.sha1("\x00".join([*fixed, *parts]).encode("utf-8")).hexdigest()[:20]
 
     def page_etag(self, script_root: str, name: str, revision: int, volatile: bool = False, note: str = "") -> str:
@@ -93,10 +109,120 @@ class Site:
         extra = (str(self.store.log_size()) if volatile else "") + (f"|{note}" if note else "")
         return self.page_cache.page_key(script_root, name, revision, extra)
 
-    def render_key(self, script_root: str, page: PageRevision) -> str:
+    def render_key(self, script_root: str, page: PageRevision, reader: Reader) -> str:
         from wiki.rendercache import RENDERER_VERSION
 
-        return self.cache_key(script_root, "html", RENDERER_VERSION, page.name, str(page.revision))
+        return self.cache_key(script_root, "html", RENDERER_VERSION, page.name, str(page.revision),
+                              self.view_class(reader))
+
+    # Who may do what: the one permission check ----------------------------------
+
+    @cached_property
+    def acl_table(self) -> AclTable:
+        from wiki.acltable import AclTable
+
+        return AclTable(self.store, re.compile(self.config.group_page_regex))
+
+    def permissions(self) -> Evaluator:
+        """The ACL evaluator for the current ACL lines and group pages (rebuilt when they change)."""
+        table = self.acl_table.current()
+        cached = self._evaluator
+        if cached is not None and cached[0] == table.token:
+            return cached[1]
+        evaluator = Evaluator(self.config.acl_rights_before, self.config.acl_rights_default,
+                              self.config.acl_rights_after, Groups(table.groups, self.acl_table.group_pattern),
+                              table.named())
+        self._evaluator = (table.token, evaluator)
+        return evaluator
+
+    def reader(self, user: User | None = None, *, trusted_name: str = "") -> Reader:
+        """The reader for a signed-in account (None: anonymous), or for a name the web server
+        authenticated (trust_remote_user): that one counts as Trusted, as 1.9's HTTP auth."""
+        if trusted_name:
+            account = self.users.by_name(trusted_name)
+            return self.permissions().reader(trusted_name, trusted=True, admin=bool(account and account.admin),
+                                             user_id=account.id if account else "")
+        if user is None:
+            return ANONYMOUS
+        return self.permissions().reader(user.name, admin=user.admin, user_id=user.id)
+
+    def may(self, reader: Reader, right: str, name: str) -> bool:
+        """May `reader` do `right` (read, write, delete, revert, admin) to page `name`?"""
+        if reader.system:
+            return True
+        return self.permissions().may(reader, right, self.acl_table.current().acls.get(name))
+
+    def require(self, reader: Reader, right: str, name: str) -> None:
+        """PermissionDenied (SignInRequired for an anonymous reader) unless `reader` may."""
+        if self.may(reader, right, name):
+            return
+        what = {"read": "read", "write": "change", "delete": "delete", "revert": "revert",
+                "admin": "change the access control list of"}[right]
+        if reader.known:
+            raise PermissionDenied(f"You ({reader.name}) may not {what} the page {name!r}.")
+        raise SignInRequired(f"You may not {what} the page {name!r} without signing in.")
+
+    def visibility(self, reader: Reader) -> Visibility:
+        """Which pages `reader` may read, as a test that costs a set lookup per name: those
+        without an ACL line all answer as the default does; the others are the exceptions."""
+        if reader.system:
+            return EVERYTHING
+        evaluator, table = self.permissions(), self.acl_table.current()
+        default = evaluator.may(reader, "read", None)
+        exceptions = frozenset(name for name, lines in table.acls.items()
+                               if evaluator.may(reader, "read", lines) != default)
+        return Visibility(default, exceptions)
+
+    def view_class(self, reader: Reader) -> str:
+        """What rendered HTML may depend on of the reader: readers of one class may share it."""
+        return hashlib.sha1("\x00".join(self.permissions().principals(reader)).encode("utf-8")).hexdigest()[:12]
+
+    def readable(self, reader: Reader, pages: list[str]) -> list[str]:
+        visible = self.visibility(reader)
+        return [name for name in pages if visible(name)]
+
+    def readable_changes(self, reader: Reader, entries: list[LogEntry]) -> list[LogEntry]:
+        visible = self.visibility(reader)
+        return [entry for entry in entries if visible(entry.name)]
+
+    # Accounts -------------------------------------------------------------
+
+    @cached_property
+    def users(self) -> UserStore:
+        from wiki.users import UserStore
+
+        return UserStore(self.config.data_dir / "user")
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        from wiki.sessions import SessionStore
+
+        return SessionStore(self.config.data_dir / "sessions", self.config.session_days * 86400)
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        from wiki.ratelimit import RateLimiter, parse_limits
+
+        return RateLimiter(self.config.data_dir / "ratelimit.sqlite", parse_limits(self.config.rate_limits))
+
+    def signed_in(self, token: str) -> tuple[User, Session] | None:
+        """The account and session of a session cookie, if both are live (the account not
+        disabled, its password unchanged since the session began)."""
+        session = self.sessions.load(token)
+        if session is None:
+            return None
+        user = self.users.get(session.user_id)
+        if user is None or user.disabled or user.password_stamp != session.stamp:
+            self.sessions.end(token)
+            return None
+        return user, session
+
+    def display_name(self, entry: LogEntry) -> str:
+        """Who made a logged change, as readers see it: the account's name, else the user id
+        the log holds (such as the starter pages'), else empty (anonymous)."""
+        if not entry.user_id:
+            return ""
+        return self.users.name_of(entry.user_id) or entry.user_id
 
     # Shared objects, built on first use (a CGI hit on a cached page needs none of them) ------
 
@@ -150,82 +276,156 @@ class Site:
 
     # Rendering ------------------------------------------------------------
 
-    def render_html(self, urls: Urls, page: PageRevision) -> tuple[str, bool]:
-        """(Sanitised HTML, volatile) of a revision, from the cache when nothing it depends on changed."""
-        key = self.render_key(urls.script_root, page)
-        cached = self.render_cache.get(page.name, page.revision, key, self.store.log_size())
+    def render_html(self, urls: Urls, page: PageRevision, reader: Reader = ANONYMOUS) -> tuple[str, bool]:
+        """(Sanitised HTML, volatile) of a revision as `reader` sees it (links to pages they may
+        not read look missing; Include and the lists leave those out), from the cache when
+        nothing it depends on changed. Readers of one view class share the cached copy."""
+        view = self.view_class(reader)
+        key = self.render_key(urls.script_root, page, reader)
+        cached = self.render_cache.get(page.name, page.revision, key, self.store.log_size(), view)
         if cached is not None:
             return cached
-        rendered = self._render_and_store(urls, page)
+        rendered = self._render_and_store(urls, page, reader)
         return rendered.html, rendered.volatile
 
-    def _render_and_store(self, urls: Urls, page: PageRevision) -> Rendered:
-        rendered = self.renderer.render(page.text, self.link_context(urls, page.name))
+    def _render_and_store(self, urls: Urls, page: PageRevision, reader: Reader = ANONYMOUS) -> Rendered:
+        rendered = self.renderer.render(page.text, self.link_context(urls, page.name, reader))
         log_size = self.store.log_size() if rendered.volatile else None
-        self.render_cache.put(page.name, page.revision, self.render_key(urls.script_root, page), rendered.html,
-                              log_size)
+        self.render_cache.put(page.name, page.revision, self.render_key(urls.script_root, page, reader),
+                              rendered.html, log_size, self.view_class(reader))
         return rendered
 
-    def render_text(self, urls: Urls, name: str, text: str) -> str:
-        return self.renderer.render(text, self.link_context(urls, name)).html
+    def render_text(self, urls: Urls, name: str, text: str, reader: Reader = ANONYMOUS) -> str:
+        return self.renderer.render(text, self.link_context(urls, name, reader)).html
 
-    def link_context(self, urls: Urls, name: str) -> LinkContext:
+    def link_context(self, urls: Urls, name: str, reader: Reader = ANONYMOUS) -> LinkContext:
+        """What a render may know of the wiki: only what `reader` may read."""
         from wiki.attachments import AttachmentStore
         from wiki.markup import LinkContext
 
-        return LinkContext(name, self.store.exists, urls.page_url, urls.edit_url, urls.attachment_url,
-                           urls.attachments_url, AttachmentStore(self.store).exists, self.store.list_pages,
-                           self.store.recent_changes, self._readable_text)
+        visible = self.visibility(reader)
+        attachments = AttachmentStore(self.store)
 
-    def _readable_text(self, name: str) -> str | None:
-        """A page's text for <<Include>>: None when it does not exist (or, once there are
-        read permissions, when this reader may not see it)."""
+        def exists(page: str) -> bool:
+            return visible(page) and self.store.exists(page)
+
+        def attachment_exists(page: str, filename: str) -> bool:
+            return visible(page) and attachments.exists(page, filename)
+
+        def list_pages() -> list[str]:
+            return [page for page in self.store.list_pages() if visible(page)]
+
+        def recent(count: int) -> list[LogEntry]:
+            return [entry for entry in self.store.recent_changes(count * 4) if visible(entry.name)][:count]
+
+        def read_page(page: str) -> str | None:
+            """A page's text for <<Include>>: None when it does not exist or `reader` may not read it."""
+            if not visible(page):
+                return None
+            try:
+                return self.store.read(page).text
+            except PageNotFound:
+                return None
+
+        return LinkContext(name, exists, urls.page_url, urls.edit_url, urls.attachment_url, urls.attachments_url,
+                           attachment_exists, list_pages, recent, read_page)
+
+    # Changing the wiki: every change goes through one of these, so none can skip the checks
+    # before it (rights, rate limits, spam) or the work after it.
+
+    def _allowed_change(self, reader: Reader, author: Author, *rights: tuple[str, str]) -> None:
+        """Refuse a change unless `reader` holds every (right, page), within the rate limits."""
+        self.require_writable()
+        for right, name in rights:
+            self.require(reader, right, name)
+        if not reader.system:
+            self.rate_limiter.hit("save", author.address, reader.name)
+
+    def _check_acl_change(self, reader: Reader, name: str, old: str, new: str) -> None:
+        """Changing a page's #acl lines (adding, removing or editing them) takes the admin right."""
+        if acl_lines_differ(old, new):
+            self.require(reader, "admin", name)
+
+    def _check_spam(self, reader: Reader, old: str, new: str) -> None:
+        from wiki import spam
+
+        if reader.system:
+            return
+        texts = []
+        for page in spam.BAD_CONTENT_PAGES:
+            try:
+                texts.append(self.store.read(page).text)
+            except PageNotFound:
+                continue
+        spam.check(spam.patterns(texts), spam.added_lines(old, new))
+
+    def _current_text(self, name: str) -> str:
         try:
             return self.store.read(name).text
         except PageNotFound:
-            return None
-
-    # Changing the wiki: every change goes through one of these, so none can skip the work after it
+            return ""
 
     def save(self, urls: Urls | None, name: str, text: str, *, base_revision: int, author: Author,
-             comment: str = "", action: str = SAVE, extra: str = "", merge: Merger | None = None) -> int:
-        """Store a revision (see PageStore.save), then bring what is derived up to date."""
+             reader: Reader, comment: str = "", action: str = SAVE, extra: str = "",
+             merge: Merger | None = None) -> int:
+        """Store a revision (see PageStore.save) if `reader` may, then bring what is derived up to date."""
+        self._allowed_change(reader, author, ("write", name), *([("revert", name)] if action == REVERT else []))
+        old = self._current_text(name)
+        self._check_acl_change(reader, name, old, text)
+        self._check_spam(reader, old, text)
+        checked_merge = merge
+        if merge is not None:
+            def checked_merge(base: str, latest: str, revision: int) -> tuple[str, str]:
+                merged = merge(base, latest, revision)  # the merged text's ACL lines are what get saved
+                self._check_acl_change(reader, name, latest, merged[0])
+                return merged
         revision = self.store.save(name, text, base_revision=base_revision, author=author, comment=comment,
-                                   action=action, extra=extra, merge=merge)
+                                   action=action, extra=extra, merge=checked_merge)
         self.after_change(urls, name)
         return revision
 
-    def delete(self, urls: Urls | None, name: str, *, base_revision: int, author: Author, comment: str = "") -> int:
+    def delete(self, urls: Urls | None, name: str, *, base_revision: int, author: Author, reader: Reader,
+               comment: str = "") -> int:
+        self._allowed_change(reader, author, ("delete", name))
         revision = self.store.delete(name, base_revision=base_revision, author=author, comment=comment)
         self.after_change(urls, name)
         return revision
 
-    def rename(self, urls: Urls | None, old: str, new: str, *, base_revision: int, author: Author,
+    def rename(self, urls: Urls | None, old: str, new: str, *, base_revision: int, author: Author, reader: Reader,
                comment: str = "", update_links: bool = False) -> list[str]:
-        """Move a page with its history; with `update_links`, point the links to it at the new
-        name (each rewrite a normal revision). Returns every page changed."""
+        """Move a page with its history (taking delete and write on the old name, write on the
+        new); with `update_links`, point the links to it at the new name in the pages `reader`
+        may change (each rewrite a normal revision). Returns every page changed."""
+        self._allowed_change(reader, author, ("delete", old), ("write", old), ("write", new))
         self.store.rename(old, new, base_revision=base_revision, author=author, comment=comment)
         changed = [old, new]
         try:
             if update_links:
-                changed += self._point_links_at(old, new, author)
+                changed += self._point_links_at(old, new, author, reader)
         finally:
             self.after_change(urls, *changed)
         return changed
 
-    def _point_links_at(self, old: str, new: str, author: Author) -> list[str]:
-        """Rewrite [[links]] to `old` in every page that has them. A page being saved right now
-        (or that the disk will not take) keeps its link, which still says where the page went."""
+    def link_sources(self, reader: Reader, name: str) -> tuple[list[str], list[str]]:
+        """The pages linking to `name` that `reader` may read: (those they may change, the others)."""
+        sources = sorted(self.readable(reader, list(self.links.incoming(name))), key=str.casefold)
+        writable = [source for source in sources if self.may(reader, "write", source)]
+        return writable, [source for source in sources if source not in writable]
+
+    def _point_links_at(self, old: str, new: str, author: Author, reader: Reader) -> list[str]:
+        """Rewrite [[links]] to `old` in every page that has them and `reader` may change. A page
+        being saved right now (or that the disk will not take) keeps its link, which still says
+        where the page went."""
         from wiki.links import rewrite_links
 
         updated = []
-        for source in sorted(self.links.incoming(old)):
+        for source in self.link_sources(reader, old)[0]:
             try:
                 page = self.store.read(source)
             except PageNotFound:
                 continue
             text = rewrite_links(page.text, source, old, new, self.config.camelcase_links)
-            if text == page.text:
+            if text == page.text or acl_lines_differ(page.text, text):
                 continue
             try:
                 self.store.save(source, text, base_revision=page.revision, author=author,
@@ -236,16 +436,18 @@ class Site:
         return updated
 
     def attach(self, urls: Urls | None, name: str, filename: str, data: IO[bytes], *, author: Author,
-               limit: int) -> str:
+               reader: Reader, limit: int) -> str:
         from wiki.attachments import AttachmentStore
 
+        self._allowed_change(reader, author, ("write", name))
         stored = AttachmentStore(self.store).add(name, filename, data, author=author, limit=limit)
         self.after_change(urls, name)
         return stored
 
-    def detach(self, urls: Urls | None, name: str, filename: str, *, author: Author) -> None:
+    def detach(self, urls: Urls | None, name: str, filename: str, *, author: Author, reader: Reader) -> None:
         from wiki.attachments import AttachmentStore
 
+        self._allowed_change(reader, author, ("delete", name))
         AttachmentStore(self.store).delete(name, filename, author=author)
         self.after_change(urls, name)
 

@@ -6,13 +6,13 @@ from werkzeug.wrappers import Response
 from wiki.editlog import DELETE, is_revision
 from wiki.errors import PageNotFound
 from wiki.site import Site
-from wiki.views.base import WikiRequest, page_name, themed
+from wiki.views.base import WikiRequest, author_name, page_name, themed
 
 
 def page_backlinks(wiki: Site, request: WikiRequest, name: str) -> Response:
     """The pages whose latest revision links here, from the link table."""
     name = page_name(name)
-    sources = sorted(wiki.links.incoming(name), key=str.casefold)
+    sources = sorted(wiki.readable(request.reader, list(wiki.links.incoming(name))), key=str.casefold)
     response = themed(wiki, request, "page_backlinks.mako", title=f"Links to {name}", page=name, sources=sources)
     response.headers["Cache-Control"] = "no-cache"
     response.cacheable = True  # type: ignore[attr-defined]  # pagecache.py keys it on what it shows
@@ -27,7 +27,7 @@ def page_info(wiki: Site, request: WikiRequest, name: str) -> Response:
         raise PageNotFound(name)
     authors: dict[str, int] = {}
     for entry in entries:
-        who = entry.user_id or entry.address or "unknown"
+        who = author_name(wiki, request, entry)
         authors[who] = authors.get(who, 0) + 1
     response = themed(
         wiki, request, "page_info.mako", title=f"Info on {name}", page=name,
@@ -35,7 +35,7 @@ def page_info(wiki: Site, request: WikiRequest, name: str) -> Response:
         revisions=sum(1 for e in entries if is_revision(e)),
         created=entries[-1], modified=entries[0], deleted=entries[0].action == DELETE,
         authors=sorted(authors.items(), key=lambda item: (-item[1], item[0])),
-        incoming=sorted(wiki.links.incoming(name), key=str.casefold),
+        incoming=sorted(wiki.readable(request.reader, list(wiki.links.incoming(name))), key=str.casefold),
         outgoing=sorted(wiki.links.outgoing(name), key=str.casefold),
     )
     response.headers["Cache-Control"] = "no-cache"

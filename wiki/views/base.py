@@ -14,9 +14,16 @@ from werkzeug.routing import MapAdapter
 from werkzeug.wrappers import Request, Response
 
 from wiki import auth, names
+from wiki.acl import ANONYMOUS, Reader
+from wiki.editlog import LogEntry
 from wiki.errors import BadRequest, PayloadTooLarge, PermissionDenied
+from wiki.sessions import COOKIE as SESSION_COOKIE
+from wiki.sessions import Session
 from wiki.site import Site
 from wiki.storage import Author
+from wiki.users import User
+
+HONEYPOT_FIELD = "homepage"  # hidden from people (CSS and aria-hidden); bots fill in every field
 
 HTML = "text/html; charset=utf-8"
 # What XML 1.0 forbids (C0 controls but tab and line ends, lone surrogates, U+FFFE/U+FFFF): a
@@ -34,6 +41,9 @@ class WikiRequest(Request):
 
     urls: MapAdapter
     new_csrf_cookie: str | None = None
+    reader: Reader = ANONYMOUS
+    user: User | None = None
+    session: Session | None = None
 
     def url_for(self, endpoint: str, **values: Any) -> str:
         return str(self.urls.build(endpoint, values))
@@ -52,7 +62,35 @@ class WikiRequest(Request):
 
     @property
     def author(self) -> Author:
-        return Author(address=self.remote_addr or "")
+        return Author(address=self.remote_addr or "", user_id=self.reader.user_id)
+
+    @property
+    def csrf_owner(self) -> str | None:
+        """What CSRF tokens are bound to: the session when signed in, else the browser's cookie."""
+        if self.session is not None:
+            return "session:" + self.session.token
+        return self.cookies.get(auth.CSRF_COOKIE) or self.new_csrf_cookie
+
+    @property
+    def drafts_owner(self) -> str:
+        """Whose unsaved drafts these are: the account's when signed in, else this browser's."""
+        if self.reader.user_id:
+            return "user:" + self.reader.user_id
+        return self.cookies.get(auth.CSRF_COOKIE, "")
+
+
+def identify(wiki: Site, request: WikiRequest) -> None:
+    """Who is asking: the account of a live session cookie, or a name the web server
+    authenticated (with trust_remote_user), else anonymous."""
+    remote_user = request.environ.get("REMOTE_USER", "") if wiki.config.trust_remote_user else ""
+    if remote_user:
+        request.reader = wiki.reader(trusted_name=str(remote_user))
+        return
+    token = request.cookies.get(SESSION_COOKIE, "")
+    found = wiki.signed_in(token) if token else None
+    if found is not None:
+        request.user, request.session = found
+        request.reader = wiki.reader(request.user)
 
 
 def page_name(raw: str) -> str:
@@ -94,21 +132,59 @@ def form_fields(wiki: Site, request: WikiRequest) -> dict[str, str]:
     fields = dict(pairs)
     if any("\x00" in value for value in fields.values()):
         raise BadRequest("The form contains a NUL character.")
-    if not auth.csrf_valid(wiki.secret, request.cookies.get(auth.CSRF_COOKIE), fields.get(auth.CSRF_FIELD)):
+    check_csrf(wiki, request, fields.get(auth.CSRF_FIELD))
+    return fields
+
+
+def check_csrf(wiki: Site, request: WikiRequest, submitted: str | None) -> None:
+    if not auth.csrf_valid(wiki.secret, request.cookies.get(auth.CSRF_COOKIE) if request.session is None
+                           else request.csrf_owner, submitted):
         raise PermissionDenied(
             "The form's security token is missing or does not match (CSRF check). "
             "Reload the page and try again; your browser must accept cookies from this wiki."
         )
-    return fields
+
+
+def honeypot_filled(fields: dict[str, str]) -> bool:
+    """A form whose hidden honeypot field has text was filled in by a robot."""
+    return bool(fields.get(HONEYPOT_FIELD, "").strip())
 
 
 def csrf_field(wiki: Site, request: WikiRequest) -> Markup:
-    """The hidden input a changing form carries; sets the cookie on the response if needed."""
-    cookie = request.cookies.get(auth.CSRF_COOKIE) or request.new_csrf_cookie
-    if not cookie:
-        cookie = request.new_csrf_cookie = auth.new_cookie_value()
-    token = auth.csrf_token(wiki.secret, cookie)
-    return Markup(f'<input type="hidden" name="{auth.CSRF_FIELD}" value="{token}">')
+    """The hidden input a changing form carries (and the honeypot beside it); sets the cookie
+    on the response if needed."""
+    owner = request.csrf_owner
+    if not owner:
+        owner = request.new_csrf_cookie = auth.new_cookie_value()
+    token = auth.csrf_token(wiki.secret, owner)
+    return Markup(f'<input type="hidden" name="{auth.CSRF_FIELD}" value="{token}">'
+                  f'<div class="honeypot" aria-hidden="true"><label>Leave this empty '
+                  f'<input type="text" name="{HONEYPOT_FIELD}" tabindex="-1" autocomplete="off"></label></div>')
+
+
+def author_name(wiki: Site, request: WikiRequest, entry: LogEntry) -> str:
+    """Who made a change, as plain text: the account's name; the address only to those
+    show_addresses allows (administrators by default); else "anonymous"."""
+    name = wiki.display_name(entry)
+    if name:
+        return name
+    shown = wiki.config.show_addresses
+    if entry.address and (shown == "everyone" or (shown == "admins" and request.reader.admin)):
+        return entry.address
+    return "anonymous"
+
+
+def who(wiki: Site, request: WikiRequest, entry: LogEntry) -> Markup:
+    """Who made a change, for a page: an account's name links to their home page (as in MoinMoin)."""
+    user = wiki.users.get(entry.user_id) if entry.user_id else None
+    if user is not None:
+        shown = user.fields.get("aliasname") or user.name  # 1.9's display name, when they chose one
+        try:
+            return Markup('<a class="user" href="{}">{}</a>').format(request.page_url(names.normalize(user.name)),
+                                                                     shown)
+        except ValueError:
+            pass
+    return Markup('<span class="author">{}</span>').format(author_name(wiki, request, entry))
 
 
 def themed(
@@ -119,12 +195,22 @@ def themed(
     def static(filename: str) -> str:
         return request.url_for("static_file", version=wiki.theme.version, filename=filename)
 
+    visible = wiki.visibility(request.reader)
+
+    def page_exists(name: str) -> bool:  # a page this reader may not read looks missing
+        return visible(name) and wiki.store.exists(name)
+
     html = wiki.theme.render(
         template,
         site_name=wiki.config.site_name,
         front_page=wiki.config.front_page,
         read_only=wiki.config.read_only,
-        page_exists=wiki.store.exists,
+        page_exists=page_exists,
+        reader=request.reader,
+        can=lambda right, name: not wiki.config.read_only and wiki.may(request.reader, right, name),
+        author_of=lambda entry: who(wiki, request, entry),
+        request_path=request.script_root + request.path,
+        registration=wiki.config.registration,
         url=request.url_for,
         static=static,
         csrf_field=lambda: csrf_field(wiki, request),

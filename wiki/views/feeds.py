@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 from wiki.editlog import LogEntry, is_revision
 from wiki.errors import PageNotFound
 from wiki.site import Site
-from wiki.views.base import WikiRequest, absolute, page_name, xml_safe
-from wiki.views.listing import recent_window
+from wiki.views.base import WikiRequest, absolute, author_name, page_name, xml_safe
+from wiki.views.listing import recent_for, recent_window
 
 ATOM = "http://www.w3.org/2005/Atom"
 LABELS = {"SAVE": "edited", "SAVENEW": "created", "SAVE/REVERT": "reverted", "SAVE/RENAME": "renamed",
@@ -57,7 +57,7 @@ def _feed(wiki: Site, request: WikiRequest, title: str, self_url: str, alternate
         etree.SubElement(item, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=link)
         etree.SubElement(item, f"{{{ATOM}}}updated").text = _stamp(entry.time)
         who = etree.SubElement(item, f"{{{ATOM}}}author")
-        etree.SubElement(who, f"{{{ATOM}}}name").text = entry.user_id or entry.address or "unknown"
+        etree.SubElement(who, f"{{{ATOM}}}name").text = author_name(wiki, request, entry)
         etree.SubElement(item, f"{{{ATOM}}}summary").text = entry.comment or label
     body = b'<?xml version="1.0" encoding="utf-8"?>\n' + _xml_bytes(feed)
     response = Response(body, content_type="application/atom+xml; charset=utf-8")
@@ -69,7 +69,7 @@ def recent_feed(wiki: Site, request: WikiRequest) -> Response:
     """The wiki's recent changes as Atom (?count= and ?days= as on the page)."""
     limit, _, since = recent_window(request)
     return _feed(wiki, request, f"{wiki.config.site_name}: recent changes", _absolute(wiki, request, "recent_feed"),
-                 _absolute(wiki, request, "recent_changes"), wiki.store.recent_changes(min(limit, 100), since))
+                 _absolute(wiki, request, "recent_changes"), recent_for(wiki, request, min(limit, 100), since))
 
 
 def page_feed(wiki: Site, request: WikiRequest, name: str) -> Response:
@@ -85,7 +85,7 @@ def page_feed(wiki: Site, request: WikiRequest, name: str) -> Response:
 def sitemap(wiki: Site, request: WikiRequest) -> Response:
     """Every page for search engines, with its last modification (the time of its `current`)."""
     urlset = etree.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
-    for name in wiki.store.list_pages():
+    for name in wiki.readable(request.reader, wiki.store.list_pages()):
         url = etree.SubElement(urlset, "url")
         etree.SubElement(url, "loc").text = _absolute(wiki, request, "show_page", name=name)
         modified = os.stat(wiki.store.page_dir(name) / "current").st_mtime

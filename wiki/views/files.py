@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response
 from wiki import auth
 from wiki.attachments import AttachmentStore, content_type
 from wiki.config import UPLOAD_OVERHEAD
-from wiki.errors import BadRequest, PayloadTooLarge, PermissionDenied
+from wiki.errors import BadRequest, PayloadTooLarge
 from wiki.site import Site
-from wiki.views.base import WikiRequest, page_name, redirect, themed
+from wiki.views.base import WikiRequest, check_csrf, page_name, redirect, themed
 
 
 def page_attachments(wiki: Site, request: WikiRequest, name: str) -> Response:
@@ -28,15 +28,15 @@ def page_attachments(wiki: Site, request: WikiRequest, name: str) -> Response:
             raise UnsupportedMediaType("Uploads must be sent as multipart/form-data.")
         request.max_content_length = limit + UPLOAD_OVERHEAD
         form = request.form
-        if not auth.csrf_valid(wiki.secret, request.cookies.get(auth.CSRF_COOKIE), form.get(auth.CSRF_FIELD)):
-            raise PermissionDenied("The form's security token is missing or does not match (CSRF check). Reload and retry.")
+        check_csrf(wiki, request, form.get(auth.CSRF_FIELD))
         if form.get("action") == "delete":
-            wiki.detach(request, name, form.get("file", ""), author=request.author)
+            wiki.detach(request, name, form.get("file", ""), author=request.author, reader=request.reader)
         else:
             upload = request.files.get("file")
             if upload is None or not upload.filename:
                 raise BadRequest("Choose a file to upload.")
-            wiki.attach(request, name, upload.filename, upload.stream, author=request.author, limit=limit)
+            wiki.attach(request, name, upload.filename, upload.stream, author=request.author, reader=request.reader,
+                        limit=limit)
         return redirect(request, request.url_for("page_attachments", name=name))
     wiki.store.read(name)
     response = themed(wiki, request, "page_attachments.mako", title=f"Attachments of {name}", page=name,

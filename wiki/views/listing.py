@@ -5,6 +5,7 @@ import time
 
 from werkzeug.wrappers import Response
 
+from wiki.editlog import LogEntry
 from wiki.site import Site
 from wiki.views.base import WikiRequest, int_arg, themed
 
@@ -19,10 +20,23 @@ def recent_window(request: WikiRequest) -> tuple[int, int | None, int]:
     return limit, days, since
 
 
+def recent_for(wiki: Site, request: WikiRequest, limit: int, since: int) -> list[LogEntry]:
+    """The newest `limit` changes of pages this reader may read (read further back for them
+    when some are hidden, up to a bound: a reader who may read nothing costs little)."""
+    wanted = limit
+    for _ in range(4):
+        entries = wiki.store.recent_changes(wanted, since)
+        shown = wiki.readable_changes(request.reader, entries)
+        if len(shown) >= limit or len(entries) < wanted:
+            return shown[:limit]
+        wanted *= 4
+    return shown[:limit]
+
+
 def recent_changes(wiki: Site, request: WikiRequest) -> Response:
     """The newest changes from the global edit-log, newest first, grouped by day."""
     limit, days, since = recent_window(request)
-    entries = wiki.store.recent_changes(limit, since)
+    entries = recent_for(wiki, request, limit, since)
     response = themed(wiki, request, "recent_changes.mako", title="Recent changes", entries=entries, limit=limit,
                       days=days)
     response.headers["Cache-Control"] = "no-cache"
@@ -32,7 +46,7 @@ def recent_changes(wiki: Site, request: WikiRequest) -> Response:
 
 def page_index(wiki: Site, request: WikiRequest) -> Response:
     """Every existing page, alphabetically."""
-    pages = wiki.store.list_pages()
+    pages = wiki.readable(request.reader, wiki.store.list_pages())
     response = themed(wiki, request, "page_index.mako", title="Page index", pages=pages)
     response.headers["Cache-Control"] = "no-cache"
     response.cacheable = True  # type: ignore[attr-defined]  # pagecache.py keys it on what it shows
@@ -41,8 +55,11 @@ def page_index(wiki: Site, request: WikiRequest) -> Response:
 
 def orphaned_pages(wiki: Site, request: WikiRequest) -> Response:
     """Existing pages that no page links to (the front page aside)."""
-    linked = wiki.links.linked_targets()
-    orphans = [name for name in wiki.store.list_pages() if name not in linked and name != wiki.config.front_page]
+    visible = wiki.visibility(request.reader)
+    # Linked from a page this reader may read: a link in a hidden page is not shown to exist.
+    linked = {target for target, sources in wiki.links.linked_targets().items() if any(map(visible, sources))}
+    orphans = [name for name in wiki.readable(request.reader, wiki.store.list_pages())
+               if name not in linked and name != wiki.config.front_page]
     response = themed(wiki, request, "orphaned_pages.mako", title="Orphaned pages", pages=orphans)
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -50,8 +67,12 @@ def orphaned_pages(wiki: Site, request: WikiRequest) -> Response:
 
 def wanted_pages(wiki: Site, request: WikiRequest) -> Response:
     """Pages that are linked to but do not exist, with the pages that want them."""
-    wanted = [(target, sorted(sources, key=str.casefold)) for target, sources in wiki.links.linked_targets().items()
-              if not wiki.store.exists(target)]
+    visible = wiki.visibility(request.reader)
+    wanted = []
+    for target, sources in wiki.links.linked_targets().items():
+        shown = sorted(filter(visible, sources), key=str.casefold)  # only the wanting pages they may read
+        if shown and not (visible(target) and wiki.store.exists(target)):
+            wanted.append((target, shown))
     wanted.sort(key=lambda item: (-len(item[1]), item[0].casefold()))
     response = themed(wiki, request, "wanted_pages.mako", title="Wanted pages", wanted=wanted)
     response.headers["Cache-Control"] = "no-cache"

@@ -8,7 +8,6 @@ from typing import Any
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from wiki import auth
 from wiki.drafts import Draft, age
 from wiki.editlog import REVERT
 from wiki.errors import (
@@ -19,13 +18,26 @@ from wiki.errors import (
     PageDeleted,
     PageNotFound,
     PayloadTooLarge,
+    PermissionDenied,
     StorageFull,
     StorageUnavailable,
+    TooManyRequests,
     WikiError,
 )
 from wiki.merging import Merged, merge
 from wiki.site import Site
-from wiki.views.base import WikiRequest, absolute, form_fields, int_arg, page_name, redirect, themed, whole_number
+from wiki.views.accounts import check_textcha, textcha
+from wiki.views.base import (
+    WikiRequest,
+    absolute,
+    form_fields,
+    honeypot_filled,
+    int_arg,
+    page_name,
+    redirect,
+    themed,
+    whole_number,
+)
 from wiki.views.history import diff_rows
 
 MAX_COMMENT = 500
@@ -107,9 +119,11 @@ def show_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         if destination != name:
             return redirect(request, request.url_for("show_page", name=destination, redirected_from=name), 302)
     redirected_from = request.args.get("redirected_from", "")
-    html, volatile = wiki.render_html(request, page)
+    html, volatile = wiki.render_html(request, page, request.reader)
     content = Markup(html)
-    etag = wiki.page_etag(request.script_root, name, page.revision, volatile, redirected_from)
+    # A signed-in person's view names them and shows what they may read: an ETag of its own.
+    personal = f"{request.reader.name}|{wiki.view_class(request.reader)}" if request.reader.known else ""
+    etag = wiki.page_etag(request.script_root, name, page.revision, volatile, redirected_from + personal)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
@@ -151,15 +165,18 @@ def _editor(
     status: int = 200, preview: Markup | None = None, conflict: EditConflict | None = None,
     their_changes: list[dict[str, str]] | None = None, your_changes: list[dict[str, str]] | None = None,
     conflicts: int = 0, draft: Draft | None = None, templates: list[str] | None = None, error: str = "",
+    retry_after: int | None = None,
 ) -> Response:
     response = themed(
         wiki, request, "edit_page.mako", status, title=f"Edit {name}", page=name, error=error,
         text=text, base_revision=base_revision, comment=comment, preview=preview,
         conflict=conflict, their_changes=their_changes or [], your_changes=your_changes or [], conflicts=conflicts,
         is_new=not wiki.store.exists(name), draft=draft, draft_age=age(draft) if draft else "",
-        templates=templates or [],
+        templates=templates or [], question=textcha(wiki, request),
     )
     response.headers["Cache-Control"] = "no-store"
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -168,7 +185,8 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     stale base revision is merged with the other change, or answers 409 with conflict markers."""
     name = page_name(name)
     wiki.require_writable()
-    owner = request.cookies.get(auth.CSRF_COOKIE, "")
+    wiki.require(request.reader, "write", name)  # and read: app.py checked it for every page view
+    owner = request.drafts_owner
     if request.method == "GET":
         current = wiki.store.current_revision(name)
         try:
@@ -181,8 +199,9 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         if draft is not None and request.args.get("draft") == "restore":
             return _editor(wiki, request, name, text=draft.text, base_revision=draft.base_revision)
         templates: list[str] = []
-        if not wiki.store.exists(name):
-            templates = [p for p in wiki.store.list_pages() if p.endswith(TEMPLATE_SUFFIX)]
+        if not wiki.store.exists(name):  # the templates this person may read, and only those
+            templates = wiki.readable(request.reader,
+                                      [p for p in wiki.store.list_pages() if p.endswith(TEMPLATE_SUFFIX)])
             chosen = request.args.get("template", "")
             if chosen in templates:
                 text = wiki.store.read(chosen).text
@@ -196,9 +215,11 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     current = wiki.store.current_revision(name)
     if base_revision > current:
         raise BadRequest(f"The edit form names revision {base_revision}, which {name!r} does not have.")
+    if honeypot_filled(form):
+        raise BadRequest("This form was filled in by a robot (a hidden field has text). Nothing was saved.")
     if form.get("action") == "preview":
         wiki.drafts.save(owner, name, base_revision, text)
-        preview = Markup(wiki.render_text(request, name, text))
+        preview = Markup(wiki.render_text(request, name, text, request.reader))
         return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment, preview=preview)
     if form.get("action") != "save":
         raise BadRequest("Choose Preview or Save.")
@@ -212,8 +233,9 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         return merged.text, f"{comment} ({note})" if comment else note.capitalize()
 
     try:  # stored, linked, indexed and rendered the moment the person sees it
-        wiki.save(request, name, text, base_revision=base_revision, author=request.author, comment=comment,
-                  merge=merge_with_theirs)
+        check_textcha(wiki, request, form)
+        wiki.save(request, name, text, base_revision=base_revision, author=request.author, reader=request.reader,
+                  comment=comment, merge=merge_with_theirs)
     except MergeConflict as clash:
         wiki.drafts.save(owner, name, clash.current_revision, clash.merged.text)
         return _editor(
@@ -221,7 +243,7 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
             status=409, conflict=clash, their_changes=diff_rows(clash.base, clash.theirs),
             your_changes=diff_rows(clash.base, text), conflicts=clash.merged.conflicts,
         )
-    except RETRYABLE as failed:
+    except (*RETRYABLE, PermissionDenied, TooManyRequests) as failed:  # refused: the text goes back
         return _save_failed(wiki, request, name, text, base_revision, comment, owner, failed)
     wiki.drafts.discard(owner, name)
     return redirect(request, request.page_url(name))
@@ -234,13 +256,14 @@ def _save_failed(wiki: Site, request: WikiRequest, name: str, text: str, base_re
     message = f"{failed} Your text is still in the editor below" + (
         " and kept as a draft in this browser." if kept else "; copy it somewhere safe before leaving this page.")
     return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment,
-                   status=failed.status, error=message)
+                   status=failed.status, error=message, retry_after=getattr(failed, "retry_after", None))
 
 
 def revert_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """GET: confirm restoring ?rev=N. POST: save that text as a new revision."""
     name = page_name(name)
     wiki.require_writable()
+    wiki.require(request.reader, "revert", name)
     if request.method == "GET":
         revision = int_arg(request, "rev")
         if revision is None:
@@ -249,7 +272,7 @@ def revert_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         response = themed(
             wiki, request, "revert_page.mako", title=f"Revert {name}", page=name,
             revision=revision, base_revision=wiki.store.current_revision(name),
-            content=wiki.render_text(request, name, old.text),
+            content=wiki.render_text(request, name, old.text, request.reader),
         )
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -261,7 +284,7 @@ def revert_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     old = wiki.store.read(name, revision)
     comment = _comment(form) or f"Reverted to revision {revision}"
     wiki.save(  # a stale base is a 409: restoring over someone's newer change needs a fresh look
-        request, name, old.text, base_revision=base_revision, author=request.author,
+        request, name, old.text, base_revision=base_revision, author=request.author, reader=request.reader,
         comment=comment, action=REVERT, extra=str(revision),
     )
     return redirect(request, request.page_url(name))
@@ -271,11 +294,12 @@ def delete_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """GET: confirm. POST: record a deletion (a revision; the history stays and can be reverted)."""
     name = page_name(name)
     wiki.require_writable()
+    wiki.require(request.reader, "delete", name)
     if request.method == "GET":
         return _confirmation(wiki, request, "delete_page.mako", f"Delete {name}", name)
     form = form_fields(wiki, request)
     wiki.delete(request, name, base_revision=_base_revision(form, "delete"), author=request.author,
-                comment=_comment(form))
+                reader=request.reader, comment=_comment(form))
     return redirect(request, request.url_for("page_history", name=name))
 
 
@@ -284,16 +308,18 @@ def rename_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """GET: the form. POST: move the page with its history; optionally update the links to it."""
     name = page_name(name)
     wiki.require_writable()
+    wiki.require(request.reader, "delete", name)
     if request.method == "GET":
+        writable, kept = wiki.link_sources(request.reader, name)
         return _confirmation(wiki, request, "rename_page.mako", f"Rename {name}", name,
-                             backlinks=sorted(wiki.links.incoming(name), key=str.casefold))
+                             backlinks=writable, unchangeable=kept)
     form = form_fields(wiki, request)
     base_revision = _base_revision(form, "rename")
     new = page_name(form.get("new_name", ""))
     if new == name:
         raise BadRequest("The new name is the same as the old one.")
-    wiki.rename(request, name, new, base_revision=base_revision, author=request.author, comment=_comment(form),
-                update_links=bool(form.get("update_links")))
+    wiki.rename(request, name, new, base_revision=base_revision, author=request.author, reader=request.reader,
+                comment=_comment(form), update_links=bool(form.get("update_links")))
     return redirect(request, request.page_url(new))
 
 
@@ -301,6 +327,6 @@ def print_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """The page alone, without the wiki around it, for paper or a PDF."""
     name = page_name(name)
     page = wiki.store.read(name, int_arg(request, "rev"))
-    content = Markup(wiki.render_html(request, page)[0])
+    content = Markup(wiki.render_html(request, page, request.reader)[0])
     return themed(wiki, request, "print_page.mako", title=name, page=name, revision=page.revision, content=content,
                   entry=wiki.store.log_entry(name, page.revision), address=absolute(wiki, request, request.page_url(name)))

@@ -16,11 +16,12 @@ def search(wiki: Site, request: WikiRequest) -> Response:
     result_page = min(int_arg(request, "page", 1) or 1, MAX_RESULT_PAGE)
     results = None
     if text.strip():
+        visible = wiki.visibility(request.reader)  # results, snippets, suggestions, the jump: readable pages only
         if not request.args.get("fulltext"):
-            exact = wiki.search_index.exact_page(text)
+            exact = wiki.search_index.exact_page(text, visible)
             if exact:
                 return redirect(request, request.page_url(exact))
-        results = wiki.search_index.search(text, result_page)
+        results = wiki.search_index.search(text, result_page, visible)
     shown = results.query if results else ""  # cleaned of control characters and cut to length
     response = themed(
         wiki, request, "search.mako", title=f"Search: {shown}" if shown else "Search", query=shown,

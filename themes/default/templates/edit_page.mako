@@ -39,6 +39,11 @@ ${draft.base_revision}). <a href="${url('edit_page', name=page, draft='restore')
 ${text}</textarea>
   <label for="edit-comment">Comment <span class="hint">(a few words on what you changed)</span></label>
   <input id="edit-comment" type="text" name="comment" value="${comment}" maxlength="500">
+  % if question:
+  <input type="hidden" name="textcha_question" value="${question}">
+  <label for="edit-textcha">${question}</label>
+  <input id="edit-textcha" type="text" name="textcha_answer" autocomplete="off">
+  % endif
   <div class="buttons">
     <button type="submit" name="action" value="preview">Preview</button>
     <button type="submit" name="action" value="save" class="primary">Save</button>

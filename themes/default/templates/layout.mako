@@ -30,11 +30,25 @@
     <a href="${url('page_index')}">Index</a>
     <a href="${url('show_page', name='HelpOnEditing')}">Help</a>
   </nav>
+  <nav class="user-nav" aria-label="Account">
+  % if reader.known:
+    <a class="user-name" href="${url('account')}">${reader.name}</a>
+    % if reader.admin:
+    <a href="${url('users')}">Accounts</a>
+    % endif
+    <a href="${url('logout')}" rel="nofollow">Sign out</a>
+  % else:
+    <a href="${url('login')}" rel="nofollow">Sign in</a>
+    % if registration != 'off' and not read_only:
+    <a href="${url('register')}" rel="nofollow">Create account</a>
+    % endif
+  % endif
+  </nav>
 </header>
 % if page:
 <nav class="page-actions" aria-label="This page">
   <a href="${url('show_page', name=page)}">View</a>
-  % if not read_only:
+  % if can('write', page):
   <a href="${url('edit_page', name=page)}" rel="nofollow">Edit</a>
   % endif
   <a href="${url('page_history', name=page)}" rel="nofollow">History</a>
@@ -43,7 +57,7 @@
   <a href="${url('print_page', name=page)}" rel="nofollow">Print</a>
   <a href="${url('page_info', name=page)}" rel="nofollow">Info</a>
   <a href="${url('page_backlinks', name=page)}" rel="nofollow">Links here</a>
-  % if not read_only:
+  % if can('delete', page):
   <a href="${url('rename_page', name=page)}" rel="nofollow">Rename</a>
   <a href="${url('delete_page', name=page)}" rel="nofollow">Delete</a>
   % endif
@@ -75,4 +89,4 @@ ${part}\
 <time datetime="${moment.strftime('%Y-%m-%dT%H:%M:%SZ')}">${moment.strftime('%Y-%m-%d %H:%M')} UTC</time>\
 % endif
 </%def>
-<%def name="who(entry)">${entry.user_id or entry.address or 'unknown'}</%def>
+<%def name="who(entry)">${author_of(entry)}</%def>

@@ -16,7 +16,7 @@
 % else:
 <p class="notice" role="status">There is no page named “${page}” yet.</p>
 % endif
-% if not read_only:
+% if can('write', page):
 <p><a class="button primary" href="${url('edit_page', name=page)}" rel="nofollow">Create this page</a></p>
 % endif
 <p>Or <a href="${url('search', q=page, fulltext=1)}" rel="nofollow">search for “${page}”</a> in other pages.</p>

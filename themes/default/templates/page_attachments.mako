@@ -12,7 +12,7 @@
       <td>${parent.when(f.time) | n}</td>
       <td><code>[${f.name}](attachment:${f.name})</code></td>
       <td>
-% if not read_only:
+% if can('delete', page):
         <form method="post" action="${url('page_attachments', name=page)}" enctype="multipart/form-data" class="inline">
           ${csrf_field()}
           <input type="hidden" name="action" value="delete">
@@ -29,7 +29,7 @@
 % else:
 <p>No files are attached to this page yet.</p>
 % endif
-% if not read_only:
+% if can('write', page):
 <form method="post" action="${url('page_attachments', name=page)}" enctype="multipart/form-data" class="upload">
   ${csrf_field()}
   <label for="attach-file">Upload a file <span class="hint">(at most ${'{:,}'.format(limit)} bytes; a file with the same

@@ -36,7 +36,7 @@
 % if e.revision > 1:
         <a href="${url('diff_page', name=page, **{'from': e.revision - 1, 'to': e.revision})}" rel="nofollow">diff</a>
 % endif
-% if not read_only and e.revision != current and sizes.get(e.revision) is not None:
+% if can('revert', page) and e.revision != current and sizes.get(e.revision) is not None:
         <a href="${url('revert_page', name=page, rev=e.revision)}" rel="nofollow">restore</a>
 % endif
       </td>

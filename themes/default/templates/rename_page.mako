@@ -11,6 +11,11 @@
     Update the links in the ${len(backlinks)} page${'' if len(backlinks) == 1 else 's'} that link here
     (${', '.join(backlinks[:5])}${'…' if len(backlinks) > 5 else ''}); each change is a normal revision</label>
 % endif
+% if unchangeable:
+  <p class="notice">You may not change ${len(unchangeable)} page${'' if len(unchangeable) == 1 else 's'} that
+  link${'s' if len(unchangeable) == 1 else ''} here, so their links stay as they are:
+  ${', '.join(unchangeable[:10])}${'…' if len(unchangeable) > 10 else ''}.</p>
+% endif
   <label for="rename-comment">Comment</label>
   <input id="rename-comment" type="text" name="comment" maxlength="500">
   <div class="buttons">

@@ -7,7 +7,7 @@
 <p class="notice" role="status">This is revision ${revision}, an old version of this page.
   <a href="${url('show_page', name=page)}">Show the current version</a>
   · <a href="${url('diff_page', name=page, **{'from': revision, 'to': current})}" rel="nofollow">Changes since then</a>
-  % if not read_only:
+  % if can('revert', page):
   · <a href="${url('revert_page', name=page, rev=revision)}" rel="nofollow">Restore this revision</a>
   % endif
 </p>

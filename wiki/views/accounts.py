@@ -1,0 +1,201 @@
+"""Accounts in the browser: register, sign in and out, one's own account, and the
+administrators' list of accounts (approving registrations, disabling accounts)."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from wiki import spam
+from wiki.errors import BadRequest, PermissionDenied, SignInRequired, WikiError
+from wiki.sessions import COOKIE as SESSION_COOKIE
+from wiki.sessions import Session
+from wiki.site import Site
+from wiki.users import MAX_PASSWORD, validate_name, validate_password
+from wiki.views.base import WikiRequest, form_fields, honeypot_filled, redirect, themed
+
+SIGN_IN_FAILED = "The name or the password is not right (or the account cannot sign in)."
+
+
+def _local_target(wiki: Site, request: WikiRequest, target: str) -> str:
+    """Where to go after signing in: a path on this wiki only (never another site)."""
+    root = request.script_root or ""
+    if target.startswith(root + "/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return request.page_url(wiki.config.front_page)
+
+
+def _form(wiki: Site, request: WikiRequest, template: str, title: str, status: int = 200, **context: Any) -> Response:
+    response = themed(wiki, request, template, status, title=title, **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _set_session(wiki: Site, request: WikiRequest, response: Response, session: Session) -> None:
+    response.set_cookie(SESSION_COOKIE, session.token, max_age=wiki.config.session_days * 86400,
+                        path=request.script_root or "/", httponly=True, samesite="Lax",
+                        secure=request.scheme == "https")
+
+
+def textcha(wiki: Site, request: WikiRequest) -> str:
+    """The question this person must answer before saving or registering ("" for none):
+    anonymous people and accounts younger than textcha_account_hours."""
+    challenges = spam.parse_textchas(wiki.config.textchas)
+    if not challenges:
+        return ""
+    user = request.user
+    if user is not None and time.time() - user.created > wiki.config.textcha_account_hours * 3600:
+        return ""
+    import secrets
+
+    return secrets.choice(challenges)[0]
+
+
+def check_textcha(wiki: Site, request: WikiRequest, fields: dict[str, str]) -> None:
+    if textcha(wiki, request) and not spam.textcha_passed(spam.parse_textchas(wiki.config.textchas),
+                                                          fields.get("textcha_question", ""),
+                                                          fields.get("textcha_answer", "")):
+        raise PermissionDenied("The answer to the question is not right. Nothing was done; try again.")
+
+
+def login(wiki: Site, request: WikiRequest) -> Response:
+    """GET: the sign-in form. POST: check the name and password; a session cookie on success."""
+    target = request.values.get("next", "")
+    if request.method == "GET":
+        return _form(wiki, request, "login.mako", "Sign in", target=target, name="", error="")
+    fields = form_fields(wiki, request)
+    name, password, target = fields.get("name", "").strip()[:200], fields.get("password", ""), fields.get("next", "")
+    if honeypot_filled(fields):
+        raise BadRequest("This form was filled in by a robot (a hidden field has text). Nothing was done.")
+    wiki.rate_limiter.hit("login", request.remote_addr or "", name)  # per address and per account tried
+    user = wiki.users.authenticate(name, password)
+    if user is None:
+        return _form(wiki, request, "login.mako", "Sign in", 403, target=target, name=name, error=SIGN_IN_FAILED)
+    if user.disabled:  # the right password: telling them why costs nothing
+        why = "is waiting for an administrator's approval" if user.pending else "is disabled"
+        return _form(wiki, request, "login.mako", "Sign in", 403, target=target, name=name,
+                     error=f"The account {user.name!r} {why}.")
+    session = wiki.sessions.create(user.id, user.password_stamp)
+    response = redirect(request, _local_target(wiki, request, target))
+    _set_session(wiki, request, response, session)
+    return response
+
+
+def logout(wiki: Site, request: WikiRequest) -> Response:
+    """GET: a button (signing out changes state: a POST, with the session's CSRF token)."""
+    if request.method == "GET":
+        return _form(wiki, request, "logout.mako", "Sign out")
+    form_fields(wiki, request)
+    if request.session is not None:
+        wiki.sessions.end(request.session.token)
+    response = redirect(request, request.page_url(wiki.config.front_page))
+    response.delete_cookie(SESSION_COOKIE, path=request.script_root or "/")
+    return response
+
+
+def register(wiki: Site, request: WikiRequest) -> Response:
+    """GET: the form. POST: make the account (open), or ask an administrator (approval).
+
+    The answer is the same whether or not the name was free, so nobody learns from here
+    which accounts exist: a taken name simply cannot sign in with the new password."""
+    mode = wiki.config.registration
+    if mode == "off" or wiki.config.read_only:
+        raise PermissionDenied("This wiki does not take registrations; ask its administrators for an account.")
+    question = textcha(wiki, request)
+    if request.method == "GET":
+        return _form(wiki, request, "register.mako", "Create an account", name="", email="", error="",
+                     question=question, approval=mode == "approval")
+    fields = form_fields(wiki, request)
+    name, email = fields.get("name", "").strip()[:200], fields.get("email", "").strip()[:200]
+    password = fields.get("password", "")
+
+    def again(error: str, status: int) -> Response:
+        return _form(wiki, request, "register.mako", "Create an account", status, name=name, email=email,
+                     error=error, question=question, approval=mode == "approval")
+
+    if honeypot_filled(fields):
+        return again("This form was filled in by a robot (a hidden field has text). Nothing was done.", 400)
+    wiki.rate_limiter.hit("register", request.remote_addr or "")
+    try:
+        check_textcha(wiki, request, fields)
+        name = validate_name(name)
+        validate_password(password)
+        if password != fields.get("password2", ""):
+            raise BadRequest("The two passwords differ.")
+    except WikiError as error:
+        return again(str(error), error.status)
+    if wiki.users.by_name(name) is None:
+        try:
+            wiki.users.create(name, password, email=email, pending=mode == "approval")
+        except BadRequest as error:
+            if "taken" not in str(error):
+                return again(str(error), 400)
+    else:
+        from wiki.users import hash_password
+
+        hash_password(password)  # the same work as making the account: the timing does not tell
+    return _form(wiki, request, "registered.mako", "Account requested" if mode == "approval" else "Account created",
+                 name=name, approval=mode == "approval", target="")
+
+
+def account(wiki: Site, request: WikiRequest) -> Response:
+    """One's own account: display name and e-mail, and the password (which ends other sessions)."""
+    user, session = request.user, request.session
+    if user is None or session is None:
+        raise SignInRequired("Sign in to see your account.")
+    message = ""
+    status = 200
+    if request.method == "POST":
+        fields = form_fields(wiki, request)
+        try:
+            if fields.get("action") == "password":
+                if len(fields.get("current", "")) > MAX_PASSWORD or wiki.users.authenticate(
+                        user.name, fields.get("current", "")) is None:
+                    raise PermissionDenied("Your current password is not right. Nothing was changed.")
+                if fields.get("password", "") != fields.get("password2", ""):
+                    raise BadRequest("The two new passwords differ. Nothing was changed.")
+                wiki.users.set_password(user, fields.get("password", ""))
+                wiki.sessions.end(session.token)
+                fresh = wiki.sessions.create(user.id, user.password_stamp)  # every other session has ended
+                response = redirect(request, request.url_for("account", changed="password"))
+                _set_session(wiki, request, response, fresh)
+                return response
+            from wiki.users import EMAIL
+
+            email = fields.get("email", "").strip()[:200]
+            if email and not EMAIL.match(email):
+                raise BadRequest(f"{email!r} is not an e-mail address. Nothing was changed.")
+            user.fields["email"] = email
+            user.fields["aliasname"] = " ".join(fields.get("aliasname", "").split())[:80]
+            wiki.users.write(user)
+            return redirect(request, request.url_for("account", changed="profile"))
+        except WikiError as error:
+            message, status = str(error), error.status
+    changed = {"password": "Your password is changed; every other session has ended.",
+               "profile": "Saved."}.get(request.args.get("changed", ""), "")
+    return _form(wiki, request, "account.mako", "Your account", status, user=user, error=message, changed=changed)
+
+
+def users(wiki: Site, request: WikiRequest) -> Response:
+    """Administrators: every account, approving registrations, disabling and enabling."""
+    if not request.reader.admin:
+        if request.reader.known:
+            raise PermissionDenied("Only administrators see the list of accounts.")
+        raise SignInRequired("Only administrators see the list of accounts; sign in first.")
+    if request.method == "POST":
+        fields = form_fields(wiki, request)
+        target = wiki.users.get(fields.get("user", ""))
+        if target is None:
+            raise BadRequest("No such account.")
+        action = fields.get("action")
+        if action in ("approve", "enable"):
+            target.fields["disabled"] = "0"
+            target.fields["flatwiki_pending"] = "0"
+        elif action == "disable":
+            target.fields["disabled"] = "1"
+        else:
+            raise BadRequest("Say approve, enable or disable.")
+        wiki.users.write(target)
+        return redirect(request, request.url_for("users"))
+    return _form(wiki, request, "users.mako", "Accounts", accounts=wiki.users.all())
