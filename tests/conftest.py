@@ -58,6 +58,12 @@ class WikiClient:
             fields["base_revision"] = base.group(1)
         return fields
 
+    def sign_in(self, name: str, password: str) -> TestResponse:
+        """Sign in through the form, as a browser would; the session cookie stays in this client."""
+        response = self.post("/+login", data={**self.form("/+login"), "name": name, "password": password})
+        assert response.status_code == 303, f"signing in as {name!r} answered {response.status_code}"
+        return response
+
     def save(self, name: str, text: str, comment: str = "", **extra: str) -> TestResponse:
         """Edit a page as a browser would: load the editor, submit its form with Save."""
         url = "/+edit/" + quote(name)

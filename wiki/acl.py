@@ -146,7 +146,7 @@ class Reader:
 
     name: str = ""
     trusted: bool = False  # authenticated by the web server (HTTP auth), as 1.9's Trusted means
-    admin: bool = False  # a wiki administrator (sees addresses, approves accounts); not an ACL right
+    admin: bool = False  # a wiki administrator: every right on every page, sees addresses, approves accounts
     user_id: str = ""
     memberships: frozenset[str] = field(default=frozenset(), compare=False)
     system: bool = False  # the wiki itself (the command line, recovery): every right, no check
@@ -213,6 +213,8 @@ class Evaluator:
         return Reader(name, trusted, admin, user_id, self.groups.containing(name) if name else frozenset())
 
     def may(self, reader: Reader, right: str, lines: list[str] | None) -> bool:
+        if reader.admin:  # as if named first in acl_rights_before with every right (1.9's usual setup)
+            return True
         for entry in self.entries(lines):
             decided = self._decision(reader, entry, right)
             if decided is not None:
@@ -237,6 +239,8 @@ class Evaluator:
     def principals(self, reader: Reader) -> tuple[str, ...]:
         """What of the reader any ACL can tell apart: readers with the same principals get
         the same answer for every page, so they may share rendered HTML."""
+        if reader.admin:
+            return ("admin",)
         specials = [special for special in SPECIAL if reader.matches_special(special)]
         own = reader.name if reader.name in self.named or any(e.name == reader.name for e in self.before + self.after
                                                               + self.default) else ""

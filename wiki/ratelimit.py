@@ -55,28 +55,40 @@ class RateLimiter:
         rule = self.limits.get(action)
         if rule is None or rule[0] <= 0:
             return
-        count, seconds = rule
-        now = time.time()
         keys = [f"{action}:{one}" for one in who if one]
-        try:
-            db = self._db()
-            db.execute("BEGIN IMMEDIATE")
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:
             try:
-                db.execute("DELETE FROM hits WHERE at < ?", (now - 86400,))
-                for key in keys:
-                    (used,) = db.execute("SELECT COUNT(*) FROM hits WHERE key = ? AND at > ?",
-                                         (key, now - seconds)).fetchone()
-                    if used >= count:
-                        (oldest,) = db.execute("SELECT MIN(at) FROM hits WHERE key = ? AND at > ?",
-                                               (key, now - seconds)).fetchone()
-                        db.execute("COMMIT")
-                        raise TooManyRequests(action, int(oldest + seconds - now) + 1)
-                db.executemany("INSERT INTO hits VALUES (?, ?)", [(key, now) for key in keys])
-                db.execute("COMMIT")
-            except sqlite3.Error:
-                db.execute("ROLLBACK")
-                raise
-        except sqlite3.OperationalError as error:
-            import sys
+                return self._count(keys, *rule)
+            except sqlite3.OperationalError as error:
+                # "database is locked" can come at once (switching to WAL, opening while another
+                # process sets the file up), whatever the busy timeout: try again for a while.
+                if time.monotonic() < deadline:
+                    stale = getattr(self._local, "db", None)
+                    if stale is not None:
+                        stale.close()
+                    self._local.db = None
+                    time.sleep(0.01)
+                    continue
+                import sys
 
-            print(f"flatwiki: rate limits not checked ({self.path}: {error})", file=sys.stderr)
+                print(f"flatwiki: rate limits not checked ({self.path}: {error})", file=sys.stderr)
+                return
+
+    def _count(self, keys: list[str], count: int, seconds: int) -> None:
+        now = time.time()
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("DELETE FROM hits WHERE at < ?", (now - 86400,))
+            for key in keys:
+                (used, oldest) = db.execute("SELECT COUNT(*), MIN(at) FROM hits WHERE key = ? AND at > ?",
+                                            (key, now - seconds)).fetchone()
+                if used >= count:
+                    db.execute("COMMIT")
+                    raise TooManyRequests(keys[0].partition(":")[0], int(oldest + seconds - now) + 1)
+            db.executemany("INSERT INTO hits VALUES (?, ?)", [(key, now) for key in keys])
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            db.execute("ROLLBACK")
+            raise

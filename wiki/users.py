@@ -204,7 +204,7 @@ class UserStore:
             user = User(user_id, {
                 "name": name, "aliasname": "", "email": email, "enc_password": hash_password(password),
                 "disabled": "1" if pending else "0", "flatwiki_admin": "1" if admin else "0",
-                "flatwiki_pending": "1" if pending else "0", "flatwiki_created": f"{now:.0f}",
+                "flatwiki_pending": "1" if pending else "0", "flatwiki_created": str(int(now)),
             })
             self.write(user)
             self._seen = None

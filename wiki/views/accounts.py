@@ -45,7 +45,7 @@ def textcha(wiki: Site, request: WikiRequest) -> str:
     if not challenges:
         return ""
     user = request.user
-    if user is not None and time.time() - user.created > wiki.config.textcha_account_hours * 3600:
+    if user is not None and time.time() - user.created >= wiki.config.textcha_account_hours * 3600:
         return ""
     import secrets
 
@@ -61,7 +61,7 @@ def check_textcha(wiki: Site, request: WikiRequest, fields: dict[str, str]) -> N
 
 def login(wiki: Site, request: WikiRequest) -> Response:
     """GET: the sign-in form. POST: check the name and password; a session cookie on success."""
-    target = request.values.get("next", "")
+    target = request.args.get("next", "")  # (request.values would read the body form_fields checks)
     if request.method == "GET":
         return _form(wiki, request, "login.mako", "Sign in", target=target, name="", error="")
     fields = form_fields(wiki, request)
