@@ -106,3 +106,61 @@ def test_a_person_uses_the_wiki_under_wiki_serve(browser: object, tmp_path: Path
 def test_a_person_uses_the_wiki_under_apache_mod_wsgi(browser: object, deployment: Deployment) -> None:
     with sites.apache(deployment) as found:
         check_screenshots(walk_through(browser, found["apache-wsgi"]))
+
+
+def test_a_person_registers_signs_in_edits_signs_out_and_meets_a_protected_page(browser: object,
+                                                                                tmp_path: Path) -> None:
+    """MoinMoin 1.9's default ACLs: a page for signed-in people only."""
+    import io
+
+    from wiki.cli import init_store
+    from wiki.config import load_config
+    from wiki.storage import Author, PageStore
+
+    data = tmp_path / "data"
+    init_store(load_config(environ={}, data_dir=data), io.StringIO())
+    PageStore(data).save("MembersOnly", "#acl Known:read,write All:\nOnly members see the kangaroo.\n",
+                         base_revision=0, author=Author(user_id="flatwiki"))
+    folder = SCREENSHOTS / "accounts"
+    folder.mkdir(parents=True, exist_ok=True)
+    with sites.wiki_serve(data) as site:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(site.url("/MembersOnly"))
+        assert "kangaroo" not in page.content()
+        assert "without signing in" in page.locator("main").inner_text()
+        page.screenshot(path=str(folder / "01-protected.png"), full_page=True)
+
+        page.get_by_role("navigation", name="Account").get_by_role("link", name="Create account").click()
+        page.get_by_label("Name", exact=False).first.fill("PlaywrightPat")
+        page.get_by_label("Password (at least 8 characters)").fill("a long enough password")
+        page.get_by_label("Password again").fill("a long enough password")
+        page.get_by_role("button", name="Create account").click()
+        assert "Account created" in page.locator("h1").inner_text()
+        page.get_by_label("Password").fill("a long enough password")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(site.url("/FrontPage"))
+        assert page.get_by_role("navigation", name="Account").get_by_role("link", name="PlaywrightPat").count() == 1
+        page.screenshot(path=str(folder / "02-signed-in.png"), full_page=True)
+
+        page.goto(site.url("/MembersOnly"))
+        assert "kangaroo" in page.locator("article.page-content").inner_text()
+        page.get_by_role("navigation", name="This page").get_by_role("link", name="Edit").click()
+        page.get_by_label("Page text").fill("#acl Known:read,write All:\nThe kangaroo met PlaywrightPat.\n")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_url(site.url("/MembersOnly"))
+        page.get_by_role("link", name="History").click()
+        assert page.locator("table.history a.user").first.inner_text() == "PlaywrightPat"
+        page.screenshot(path=str(folder / "03-history.png"), full_page=True)
+
+        page.get_by_role("navigation", name="Account").get_by_role("link", name="Sign out").click()
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(site.url("/FrontPage"))
+        page.goto(site.url("/MembersOnly"))
+        assert "kangaroo" not in page.content()
+        page.screenshot(path=str(folder / "04-signed-out.png"), full_page=True)
+        # The console reports each 403 of the protected page as a failed load; nothing else may fail.
+        assert [error for error in errors if "status of 403" not in error] == [], errors
+        assert len(errors) == 2
+        page.close()
