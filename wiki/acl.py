@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 RIGHTS = ("read", "write", "delete", "revert", "admin")
 SPECIAL = ("All", "Known", "Trusted")  # the order matters: see Reader.special_decision
@@ -34,10 +33,14 @@ MEMBER_LINE = re.compile(r"^ [*] +(.+?)[ \t]*$")  # " * Name": first level only,
 Rights = Mapping[str, bool]  # right -> granted (True) or refused (False); absent: not decided here
 
 
-@dataclass(frozen=True)
+# Plain classes, not dataclasses: this module loads on every cached CGI view, and each
+# @dataclass costs that start-up about half a millisecond.
+
 class Entry:
-    name: str
-    rights: Rights
+    __slots__ = ("name", "rights")
+
+    def __init__(self, name: str, rights: Rights) -> None:
+        self.name, self.rights = name, rights
 
 
 def parse(line: str, default: Iterable[Entry] = ()) -> list[Entry]:
@@ -140,16 +143,19 @@ class Groups:
         return frozenset(people)
 
 
-@dataclass(frozen=True)
 class Reader:
     """Who is asking: a signed-in person (`name`), or anonymous (name "")."""
 
-    name: str = ""
-    trusted: bool = False  # authenticated by the web server (HTTP auth), as 1.9's Trusted means
-    admin: bool = False  # a wiki administrator: every right on every page, sees addresses, approves accounts
-    user_id: str = ""
-    memberships: frozenset[str] = field(default=frozenset(), compare=False)
-    system: bool = False  # the wiki itself (the command line, recovery): every right, no check
+    __slots__ = ("name", "trusted", "admin", "user_id", "memberships", "system")
+
+    def __init__(self, name: str = "", trusted: bool = False, admin: bool = False, user_id: str = "",
+                 memberships: frozenset[str] = frozenset(), system: bool = False) -> None:
+        self.name = name
+        self.trusted = trusted  # authenticated by the web server (HTTP auth), as 1.9's Trusted means
+        self.admin = admin  # a wiki administrator: every right on every page, sees addresses, approves accounts
+        self.user_id = user_id
+        self.memberships = memberships  # every group the person is in, nested ones included
+        self.system = system  # the wiki itself (the command line, recovery): every right, no check
 
     @property
     def known(self) -> bool:
@@ -163,13 +169,14 @@ ANONYMOUS = Reader()
 SYSTEM = Reader(system=True)
 
 
-@dataclass(frozen=True)
 class Visibility:
     """Which pages a reader may read: pages without an ACL line answer `default`; the named
     `exceptions` (pages whose lines decide otherwise) answer the opposite."""
 
-    default: bool
-    exceptions: frozenset[str]
+    __slots__ = ("default", "exceptions")
+
+    def __init__(self, default: bool, exceptions: frozenset[str]) -> None:
+        self.default, self.exceptions = default, exceptions
 
     def __call__(self, name: str) -> bool:
         return self.default != (name in self.exceptions)

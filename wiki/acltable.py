@@ -14,7 +14,6 @@ revision with text, so the history of a deleted page stays as protected as the p
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import threading
@@ -26,7 +25,7 @@ from wiki.editlog import RENAME
 from wiki.recovery import latest_revision_file, revision_file
 from wiki.storage import PageStore
 
-FORMAT = "flatwiki-acl-table 1"
+FORMAT = "flatwiki-acl-table 2"
 SAVE_EVERY = 64 * 1024  # bytes of edit-log read before the table is saved again without a change
 
 
@@ -57,15 +56,14 @@ class AclTable:
     def _load(self) -> None:
         try:
             with open(self.path, "rb") as handle:
-                head, _, body = handle.read().partition(b"\n")
-            fmt, offset, pattern, token = head.decode("utf-8").split("\t")
+                head, _, body = handle.read().decode("utf-8").partition("\n")
+            fmt, offset, pattern, token = head.split("\t")
             if fmt != FORMAT or pattern != self.group_pattern.pattern:
                 raise ValueError("another format or group pattern")
-            data = json.loads(body)
-            self.acls, self.groups = data["acls"], data["groups"]
+            self.acls, self.groups = _parse(body)
             self.offset, self.token = int(offset), token
             self._saved_offset = self.offset
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
             self._rebuild()
 
     def _rebuild(self) -> None:
@@ -144,14 +142,12 @@ class AclTable:
                 groups.pop(name, None)
 
     def _token(self) -> None:
-        state = json.dumps([self.acls, self.groups], sort_keys=True).encode("utf-8")
-        self.token = hashlib.sha1(state).hexdigest()[:16]
+        self.token = hashlib.sha1(_format(self.acls, self.groups).encode("utf-8")).hexdigest()[:16]
 
     def _save(self) -> None:
         self._token()
         head = "\t".join([FORMAT, str(self.offset), self.group_pattern.pattern, self.token])
-        body = json.dumps({"acls": self.acls, "groups": self.groups}, ensure_ascii=False)
-        write_best_effort(self.path, f"{head}\n{body}".encode())
+        write_best_effort(self.path, f"{head}\n{_format(self.acls, self.groups)}".encode())
         self._saved_offset = self.offset
 
     def named(self) -> frozenset[str]:
@@ -161,3 +157,28 @@ class AclTable:
     @property
     def directory(self) -> Path:
         return self.path.parent
+
+
+def _format(acls: dict[str, list[str]], groups: dict[str, list[str]]) -> str:
+    """One line per ACL line ("a", page, line) and per member ("g", group, member; a group with
+    none has one empty member), sorted: the same state is always the same text. Not JSON: this
+    is read on every cached CGI view, and importing json costs more than reading it."""
+    lines = [f"a\t{name}\t{line}" for name in sorted(acls) for line in acls[name]]
+    lines += [f"g\t{name}\t{member}" for name in sorted(groups) for member in (groups[name] or [""])]
+    return "\n".join(lines)
+
+
+def _parse(body: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    acls: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}
+    for line in body.split("\n") if body else []:
+        kind, name, value = line.split("\t", 2)  # ValueError for a damaged file: it is rebuilt
+        if kind == "a":
+            acls.setdefault(name, []).append(value)
+        elif kind == "g":
+            members = groups.setdefault(name, [])
+            if value:
+                members.append(value)
+        else:
+            raise ValueError(f"unknown line kind {kind!r}")
+    return acls, groups

@@ -9,19 +9,17 @@ mod_wsgi and `wiki serve`, and survive restarts.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from wiki.atomic import remove_quietly, write_atomically
 
 COOKIE = "wiki_session"
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
     token: str
     user_id: str
     expires: float
@@ -42,6 +40,8 @@ class SessionStore:
         token = secrets.token_urlsafe(32)
         session = Session(token, user_id, time.time() + self.lifetime, stamp)
         self.directory.mkdir(parents=True, exist_ok=True)
+        import json  # not at import: the cached-view path reads only COOKIE from here
+
         data = json.dumps({"user": user_id, "expires": session.expires, "stamp": stamp})
         write_atomically(self._path(token), data.encode("utf-8"), mode=0o600)
         self._sweep()
@@ -51,6 +51,8 @@ class SessionStore:
         """The live session for a cookie's token (None: unknown, malformed or expired)."""
         if not token or len(token) > 100 or not token.replace("-", "").replace("_", "").isalnum():
             return None
+        import json
+
         path = self._path(token)
         try:
             data = json.loads(path.read_bytes())
@@ -68,6 +70,7 @@ class SessionStore:
 
     def _sweep(self) -> None:
         """Remove expired sessions now and then (on one sign-in in 50)."""
+        import json
         import secrets
 
         if secrets.randbelow(50):
