@@ -170,3 +170,31 @@ def run_scenario(site: Site) -> None:
     for url, reply in ((site.url("/FrontPage"), front), (site.url(f"/+history/{quote(name)}"), history),
                        (site.url(f"/+search?q={word}&fulltext=1"), search)):
         assert assert_links_work(site, url, reply.text) > 5
+    sign_in_and_out(site, name)
+
+
+def sign_in_and_out(site: Site, name: str) -> None:
+    """Accounts work the same under every gateway (a CGI request is a new process each time):
+    register, sign in, see one's name, edit under it, take a right anonymous readers lack
+    (MoinMoin's defaults: deleting is for signed-in people), sign out."""
+    person = "Deployer" + re.sub(r"\W", "", site.label).title()
+    token = re.search(r'name="csrf_token" value="(\w+)"', site.get("/+register").text)
+    assert token
+    registered = site.post_form("/+register", {"csrf_token": token.group(1), "name": person,
+                                               "password": "deploy password", "password2": "deploy password"})
+    assert registered.status == 200 and "Account created" in registered.text
+    assert site.get(f"/+delete/{quote(name)}").status == 403  # not signed in yet
+    token = re.search(r'name="csrf_token" value="(\w+)"', site.get("/+login").text)
+    assert token
+    signed = site.post_form("/+login", {"csrf_token": token.group(1), "name": person, "password": "deploy password"})
+    assert signed.status == 303, signed.text[-2000:]
+    assert f">{person}</a>" in site.get("/FrontPage").text
+    site.post_form(f"/+edit/{quote(name)}", {**site.form(f"/+edit/{quote(name)}"), "text": "Signed edit.\n",
+                                             "action": "save"})
+    history = site.get(f"/+history/{quote(name)}").text
+    assert f'<a class="user" href="{site.mount}/{person}">{person}</a>' in history
+    assert site.get(f"/+delete/{quote(name)}").status == 200
+    token = re.search(r'name="csrf_token" value="(\w+)"', site.get("/+logout").text)
+    assert token
+    assert site.post_form("/+logout", {"csrf_token": token.group(1)}).status == 303
+    assert f">{person}</a>" not in site.get("/FrontPage").text
