@@ -215,6 +215,8 @@ def test_user_commands(moin_config: Config, capsys: pytest.CaptureFixture[str], 
     assert wiki_main(["user", "add", "JaneDoe", "--password-stdin", *data]) == 2  # taken
     assert wiki_main(["user", "passwd", "NoSuchPerson", "--password-stdin", *data]) == 1
     assert wiki_main(["user", "add", "All", "--password-stdin", *data]) == 2  # an ACL word
+    assert wiki_main(["user", "add", "EditorsGroup", "--password-stdin", *data]) == 2  # a group page's name
+    assert "cannot be an account name" in register(client_of(moin_config), "AdminGroup")
 
 
 def test_rate_limits_hold_across_processes(tmp_path: Path) -> None:

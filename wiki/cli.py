@@ -181,7 +181,9 @@ def cmd_user(args: argparse.Namespace) -> int:
     from wiki.users import UserStore
 
     config = _config(args)
-    users = UserStore(config.data_dir / "user")
+    import re
+
+    users = UserStore(config.data_dir / "user", re.compile(config.group_page_regex))
     try:
         if args.action == "list":
             for user in users.all():

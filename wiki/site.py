@@ -191,7 +191,7 @@ class Site:
     def users(self) -> UserStore:
         from wiki.users import UserStore
 
-        return UserStore(self.config.data_dir / "user")
+        return UserStore(self.config.data_dir / "user", self.acl_table.group_pattern)
 
     @cached_property
     def sessions(self) -> SessionStore:

@@ -96,14 +96,16 @@ def check_password(stored: str, password: str) -> bool:
     return False
 
 
-def validate_name(name: str) -> str:
-    """An account name: what a page name may be (it is linked to a home page), no group or ACL word."""
+def validate_name(name: str, group_pattern: re.Pattern[str] | None = None) -> str:
+    """An account name: what a page name may be (it is linked to a home page), and nothing an
+    ACL reads otherwise (All, Known, a name of a group page, ',' or ':' that split entries)."""
     from wiki import names
 
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME:
         raise BadRequest(f"A name has 1 to {MAX_NAME} characters.")
-    if name in RESERVED or any(char in name for char in ",:") or name[0] in "+-#":
+    if name in RESERVED or any(char in name for char in ",:") or name[0] in "+-#" or \
+            (group_pattern is not None and group_pattern.search(name)):
         raise BadRequest(f"{name!r} cannot be an account name: it means something else in access control lists.")
     try:
         names.normalize(name)
@@ -119,8 +121,9 @@ def validate_password(password: str) -> str:
 
 
 class UserStore:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, group_pattern: re.Pattern[str] | None = None) -> None:
         self.directory = directory
+        self.group_pattern = group_pattern  # names a group page would have are no account's
         self._lock = threading.Lock()
         self._by_name: dict[str, str] = {}
         self._by_id: dict[str, User] = {}
@@ -188,7 +191,7 @@ class UserStore:
                pending: bool = False) -> User:
         """A new account; BadRequest if the name is taken (checked under a lock: two
         registrations of one name in two processes make one account)."""
-        name = validate_name(name)
+        name = validate_name(name, self.group_pattern)
         validate_password(password)
         if email and not EMAIL.match(email):
             raise BadRequest(f"{email!r} is not an e-mail address.")

@@ -119,7 +119,7 @@ def register(wiki: Site, request: WikiRequest) -> Response:
     wiki.rate_limiter.hit("register", request.remote_addr or "")
     try:
         check_textcha(wiki, request, fields)
-        name = validate_name(name)
+        name = validate_name(name, wiki.users.group_pattern)
         validate_password(password)
         if password != fields.get("password2", ""):
             raise BadRequest("The two passwords differ.")
