@@ -127,3 +127,12 @@ def test_principals_tell_apart_only_what_acls_can() -> None:
     assert ev.principals(ev.reader("JaneEditor")) != plain_a  # named in a page's ACL
     assert ev.principals(ev.reader("DeepMember")) != plain_a  # in groups
     assert ev.principals(acl.ANONYMOUS) != plain_a
+
+
+def test_processing_instructions_are_not_shown() -> None:
+    from wiki.markup import LinkContext, Renderer
+
+    html = Renderer().render("#acl Known:read All:\n# Title\n#format markdown\nBody text\n",
+                             LinkContext("Page", lambda name: True, str, str)).html
+    assert "Known" not in html and "format" not in html
+    assert "<h1" in html and "Title" in html and "Body text" in html

@@ -287,19 +287,24 @@ class _HtmlFormatter(HtmlFormatter):  # type: ignore[misc]
             self.ttype2class, self.class2style = cached
 
 
-# MoinMoin's processing instructions at the top of a page (#acl, #format, #pragma, #language):
-# not text. In Markdown "#acl ..." would be a heading; "# Title" (with a space) still is one.
-INSTRUCTION = re.compile(r"#(?:acl|format|pragma|language|deprecated)(?:[ \t][^\n]*)?(?:\n|$)", re.I)
+# MoinMoin's processing instructions (#acl, #format, #pragma, #language) are the lines starting
+# with '#' at the top of a page (acl.acl_lines reads them the same way): not text. In Markdown
+# "#acl ..." would be a heading; "# Title" (with a space) among them still is one, and stays.
+INSTRUCTION = re.compile(r"#(?:acl|format|pragma|language|deprecated)(?:[ \t].*)?", re.I)
 
 
 def without_instructions(text: str) -> str:
-    """The text without its leading processing-instruction lines."""
-    position = 0
-    while True:
-        match = INSTRUCTION.match(text, position)
-        if match is None:
-            return text[position:]
-        position = match.end()
+    """The text without the processing instructions among its leading '#' lines."""
+    if not text.startswith("#"):
+        return text
+    lines = text.split("\n")
+    kept = []
+    for index, line in enumerate(lines):
+        if not line.startswith("#"):
+            return "\n".join(kept + lines[index:])
+        if not INSTRUCTION.fullmatch(line.rstrip("\r")):
+            kept.append(line)
+    return "\n".join(kept)
 
 
 class Renderer:
