@@ -69,12 +69,33 @@ class AclTable:
     def _rebuild(self) -> None:
         """Read every page (once, when there is no table: a new wiki, an upgrade, a lost cache)."""
         offset = self.store.log_size()  # before reading: whatever is logged meanwhile is read again
+        self.acls, self.groups = self._from_pages()
+        self.offset = offset
+        self._save()
+
+    def _from_pages(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         acls: dict[str, list[str]] = {}
         groups: dict[str, list[str]] = {}
         for name in self._every_name():
             self._refresh(name, acls, groups)
-        self.acls, self.groups, self.offset = acls, groups, offset
-        self._save()
+        return acls, groups
+
+    @classmethod
+    def stored(cls, store: PageStore) -> AclTable | None:
+        """The table kept in the data directory, with the group pattern it was made with (None:
+        there is none yet, or it is unreadable: the next use makes it anew)."""
+        path = store.root / "cache" / "acl-table"
+        try:
+            with open(path, "rb") as handle:
+                fields = handle.readline().decode("utf-8").rstrip("\n").split("\t")
+            return cls(store, re.compile(fields[2])) if len(fields) == 4 and fields[0] == FORMAT else None
+        except (OSError, ValueError, re.error):
+            return None
+
+    def matches_pages(self) -> bool:
+        """Whether the table, caught up with the edit-log, says what the pages themselves say."""
+        self.current()
+        return (self.acls, self.groups) == self._from_pages()
 
     def _every_name(self) -> list[str]:
         from wiki import names

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -160,6 +161,11 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     # Pages saved while the table was rebuilt recorded their links into the old one: again, in the new.
     record_links(config, sorted({entry.name for entry, _ in store.read_log_since(begun)}), full=True)
     print(f"Link table rebuilt in {time.monotonic() - started:.1f} s.")
+    from wiki.acltable import AclTable
+
+    (config.data_dir / "cache" / "acl-table").unlink(missing_ok=True)
+    AclTable(store, re.compile(config.group_page_regex)).current()  # every page's #acl lines, read afresh
+    print("ACL table rebuilt.")
     return 0
 
 
@@ -181,8 +187,6 @@ def cmd_user(args: argparse.Namespace) -> int:
     from wiki.users import UserStore
 
     config = _config(args)
-    import re
-
     users = UserStore(config.data_dir / "user", re.compile(config.group_page_regex))
     try:
         if args.action == "list":

@@ -173,10 +173,21 @@ def _check_derived(store: PageStore, problems: list[Problem]) -> None:
     _check_caches(root, set(scanned), problems)
     if store.list_pages() != scanned:
         problems.append(Problem(store.pageset_file, STALE_PAGESET))
+    _check_acl_table(store, problems)
     out_dir = root / "links" / "out"
     for name in scanned:
         if not (out_dir / names.quote_fs(name)).exists():
             problems.append(Problem(out_dir / names.quote_fs(name), f"{name!r} {NO_LINKS}", page=name))
+
+
+def _check_acl_table(store: PageStore, problems: list[Problem]) -> None:
+    """The table of ACL lines and groups must say what the pages say: a stale one would show a
+    protected page to whoever its new ACL shuts out (repaired by removing it: it is rebuilt)."""
+    from wiki.acltable import AclTable
+
+    table = AclTable.stored(store)
+    if table is not None and not table.matches_pages():
+        problems.append(Problem(table.path, "the ACL table does not match the pages' #acl lines and groups"))
 
 
 def _check_caches(root: Path, pages: set[str], problems: list[Problem]) -> None:
@@ -194,7 +205,7 @@ def _check_caches(root: Path, pages: set[str], problems: list[Problem]) -> None:
                 if name.count(".") > 1 and name.startswith("+recent."):
                     problems.append(Problem(Path(entry.path), "a cached response of an older layout"))
                 continue
-            name = name.rpartition(".")[0] or name  # <quoted name>.<mount> or .<revision>
+            name = name.partition(".")[0]  # <quoted name>.<mount>, or .<revision>.<view class> (quoted: no dots)
             try:
                 page = names.unquote_fs(name)
             except ValueError:

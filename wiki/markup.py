@@ -298,7 +298,7 @@ def without_instructions(text: str) -> str:
     if not text.startswith("#"):
         return text
     lines = text.split("\n")
-    kept = []
+    kept: list[str] = []
     for index, line in enumerate(lines):
         if not line.startswith("#"):
             return "\n".join(kept + lines[index:])

@@ -93,6 +93,7 @@ class Site:
         self._search_index: SearchIndex | None = None
         self._next_recovery = 0.0
         self._evaluator: tuple[str, Evaluator] | None = None
+        self._visibility: dict[tuple[str, tuple[str, ...]], Visibility] = {}
 
     # Keys -----------------------------------------------------------------
 
@@ -168,10 +169,19 @@ class Site:
         if reader.system:
             return EVERYTHING
         evaluator, table = self.permissions(), self.acl_table.current()
-        default = evaluator.may(reader, "read", None)
-        exceptions = frozenset(name for name, lines in table.acls.items()
-                               if evaluator.may(reader, "read", lines) != default)
-        return Visibility(default, exceptions)
+        # Kept per view class: a request asks several times (lists, links, the header), and a
+        # wiki with thousands of ACL lines must not evaluate them all each time.
+        key = (table.token, evaluator.principals(reader))
+        found = self._visibility.get(key)
+        if found is None:
+            default = evaluator.may(reader, "read", None)
+            exceptions = frozenset(name for name, lines in table.acls.items()
+                                   if evaluator.may(reader, "read", lines) != default)
+            found = Visibility(default, exceptions)
+            if len(self._visibility) > 1000:
+                self._visibility.clear()
+            self._visibility[key] = found
+        return found
 
     def view_class(self, reader: Reader) -> str:
         """What rendered HTML may depend on of the reader: readers of one class may share it."""
