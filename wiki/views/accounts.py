@@ -13,7 +13,7 @@ from wiki.sessions import COOKIE as SESSION_COOKIE
 from wiki.sessions import Session
 from wiki.site import Site
 from wiki.users import MAX_PASSWORD, validate_name, validate_password
-from wiki.views.base import WikiRequest, form_fields, honeypot_filled, redirect, themed
+from wiki.views.base import WikiRequest, form_fields, redirect, refuse_robots, themed
 
 SIGN_IN_FAILED = "The name or the password is not right (or the account cannot sign in)."
 
@@ -66,8 +66,7 @@ def login(wiki: Site, request: WikiRequest) -> Response:
         return _form(wiki, request, "login.mako", "Sign in", target=target, name="", error="")
     fields = form_fields(wiki, request)
     name, password, target = fields.get("name", "").strip()[:200], fields.get("password", ""), fields.get("next", "")
-    if honeypot_filled(fields):
-        raise BadRequest("This form was filled in by a robot (a hidden field has text). Nothing was done.")
+    refuse_robots(fields)
     wiki.rate_limiter.hit("login", request.remote_addr or "", name)  # per address and per account tried
     user = wiki.users.authenticate(name, password)
     if user is None:
@@ -114,10 +113,9 @@ def register(wiki: Site, request: WikiRequest) -> Response:
         return _form(wiki, request, "register.mako", "Create an account", status, name=name, email=email,
                      error=error, question=question, approval=mode == "approval")
 
-    if honeypot_filled(fields):
-        return again("This form was filled in by a robot (a hidden field has text). Nothing was done.", 400)
     wiki.rate_limiter.hit("register", request.remote_addr or "")
     try:
+        refuse_robots(fields)
         check_textcha(wiki, request, fields)
         name = validate_name(name, wiki.users.group_pattern)
         validate_password(password)

@@ -145,9 +145,10 @@ def check_csrf(wiki: Site, request: WikiRequest, submitted: str | None) -> None:
         )
 
 
-def honeypot_filled(fields: dict[str, str]) -> bool:
-    """A form whose hidden honeypot field has text was filled in by a robot."""
-    return bool(fields.get(HONEYPOT_FIELD, "").strip())
+def refuse_robots(fields: dict[str, str]) -> None:
+    """BadRequest for a form whose hidden honeypot field has text: a robot filled it in."""
+    if fields.get(HONEYPOT_FIELD, "").strip():
+        raise BadRequest("This form was filled in by a robot (a hidden field has text). Nothing was done.")
 
 
 def csrf_field(wiki: Site, request: WikiRequest) -> Markup:

@@ -31,10 +31,10 @@ from wiki.views.base import (
     WikiRequest,
     absolute,
     form_fields,
-    honeypot_filled,
     int_arg,
     page_name,
     redirect,
+    refuse_robots,
     themed,
     whole_number,
 )
@@ -215,8 +215,7 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     current = wiki.store.current_revision(name)
     if base_revision > current:
         raise BadRequest(f"The edit form names revision {base_revision}, which {name!r} does not have.")
-    if honeypot_filled(form):
-        raise BadRequest("This form was filled in by a robot (a hidden field has text). Nothing was saved.")
+    refuse_robots(form)
     if form.get("action") == "preview":
         wiki.drafts.save(owner, name, base_revision, text)
         preview = Markup(wiki.render_text(request, name, text, request.reader))
