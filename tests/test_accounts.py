@@ -296,3 +296,18 @@ def test_remote_user_is_trusted_only_when_configured(moin_config: Config) -> Non
     assert client_of(moin_config, REMOTE_USER="JaneDoe").get("/Vault").status_code == 403
     trusting = moin_config.replace(trust_remote_user=True)
     assert "for trusted eyes" in client_of(trusting, REMOTE_USER="JaneDoe").get("/Vault").get_data(as_text=True)
+
+
+def test_expired_sessions_are_refused_and_swept(moin_config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    import secrets
+
+    from wiki.sessions import SessionStore
+
+    store = SessionStore(moin_config.data_dir / "sessions", lifetime=-1)  # born expired
+    old = store.create("1.2.3", "stamp")
+    assert store.load(old.token) is None and not store._path(old.token).exists()
+    stale = store.create("1.2.3", "stamp")
+    monkeypatch.setattr(secrets, "randbelow", lambda _: 0)  # this sign-in sweeps
+    SessionStore(moin_config.data_dir / "sessions", lifetime=3600).create("1.2.3", "stamp")
+    assert not store._path(stale.token).exists()
+    assert len(list((moin_config.data_dir / "sessions").iterdir())) == 1

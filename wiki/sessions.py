@@ -82,7 +82,7 @@ class SessionStore:
             return
         for entry in entries:
             try:
-                if json.loads(open(entry.path, "rb").read())["expires"] < now:
+                if json.loads(Path(entry.path).read_bytes())["expires"] < now:
                     remove_quietly([entry.path])
             except (OSError, ValueError, KeyError, TypeError):
                 continue
