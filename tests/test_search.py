@@ -371,3 +371,10 @@ def test_did_you_mean_looks_only_at_the_words_searched(index: SearchIndex) -> No
     assert results.message and "cut" in results.message
     assert results.suggestion is None or "persimmon" not in results.suggestion
     assert index.search("persimon").suggestion == "persimmon"
+
+
+def test_did_you_mean_offers_the_closest_spelling_not_the_commonest(index: SearchIndex) -> None:
+    save(index.store, "Orchard", "persimmon trees grow here")
+    for number in range(5):  # "person" is far more common, but two edits from "persimon"
+        save(index.store, f"People{number}", "a person and another person")
+    assert index.search("persimon").suggestion == "persimmon"

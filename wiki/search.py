@@ -50,6 +50,7 @@ SCHEMA_VERSION = "2"  # raise it whenever make_schema() changes: older indexes a
 WRITER_TIMEOUT = 0.2
 PAGE_SIZE = 20
 MAX_SUGGESTED_WORDS = 12  # each costs a walk of the word list: "did you mean" for the first few only
+SUGGESTION_CANDIDATES = 8  # spellings looked at per word; the closest is offered
 MAX_SEGMENTS = 8
 
 
@@ -363,13 +364,33 @@ class SearchIndex:
         reader may read (the index's word list still holds words of hidden and deleted pages)."""
         corrector = searcher.corrector("words")
         words = plain_words(text.lower())[:MAX_SUGGESTED_WORDS]
-        suggested = [(corrector.suggest(word, limit=1, maxdist=2, prefix=1) or [word])[0] for word in words]
+        suggested = [_closest(word, corrector.suggest(word, limit=SUGGESTION_CANDIDATES, maxdist=2, prefix=1))
+                     for word in words]
         if suggested == words:
             return None
         parsed, _ = self.parse(" ".join(suggested))
         if parsed is None or not _rank(searcher, bound_expansions(parsed, searcher.reader()), 1, hidden)[0]:
             return None
         return " ".join(suggested)
+
+
+def _closest(word: str, candidates: list[str]) -> str:
+    """The candidate fewest edits away (Whoosh orders them by how common they are, so a frequent
+    word two edits away came before the word one edit away); the more common one on a tie."""
+    if not candidates:
+        return word
+    return min(candidates, key=lambda candidate: (_edits(word, candidate), candidates.index(candidate)))
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (the words are short: at most 2 edits apart, as suggested)."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
 
 
 def _hidden_documents(searcher: Any, visible: Visibility) -> frozenset[int]:
