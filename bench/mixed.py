@@ -56,7 +56,7 @@ def main() -> int:
             with open(place / f"server-{label}.log", "wb") as log:
                 process = subprocess.Popen([sys.executable, "-m", "wiki.cli", "serve", "--port", str(port),
                                             "--threads", "8", "--data-dir", str(data)],
-                                           stdout=subprocess.DEVNULL, stderr=log)
+                                           stdout=subprocess.DEVNULL, stderr=log, env=SERVER_ENV)
             wait_for_http(f"http://127.0.0.1:{port}/", process)
             servers.append((process, f"http://127.0.0.1:{port}"))
         print(f"{args.pages} pages, 2 processes x 8 threads, {args.connections} connections, {args.seconds:g} s",
