@@ -243,6 +243,13 @@ def test_too_many_saves_get_429_with_the_text_back(moin_config: Config) -> None:
     third = limited.save("SandBox", "three words typed")
     assert third.status_code == 429 and int(third.headers["Retry-After"]) > 0
     assert "three words typed" in third.get_data(as_text=True)
+    # Signed in, each account has its own allowance, though all share one address.
+    users_of(moin_config).create("JaneDoe", PASSWORD)
+    jane = client_of(moin_config.replace(rate_limits="save=2/600"))
+    jane.sign_in("JaneDoe", PASSWORD)
+    assert jane.save("SandBox", "four").status_code == 303
+    assert jane.save("SandBox", "five").status_code == 303
+    assert jane.save("SandBox", "six").status_code == 429
     logins = client_of(moin_config.replace(rate_limits="login=2/600"))
     for _ in range(2):
         logins.post("/+login", data={**logins.form("/+login"), "name": "Somebody", "password": "guess guess"})

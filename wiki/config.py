@@ -66,8 +66,9 @@ class Config:
         "`everyone` or `nobody`.")
     rate_limits: str = _option(
         "save=60/600,login=10/600,register=5/3600",
-        "At most N actions in S seconds, per address and per account, as action=N/S: `save` (every change), "
-        "`login` (sign-in attempts), `register`. Kept in data_dir/ratelimit.sqlite, across processes.")
+        "At most N actions in S seconds, as action=N/S: `save` (every change; per account, or per address when "
+        "not signed in), `login` (per address and per account tried), `register` (per address). Kept in "
+        "data_dir/ratelimit.sqlite, across processes.")
     textchas: str = _option(
         "", "Questions anonymous people and new accounts must answer to save or register, one per line as "
             "`Question? = answer regex`. Empty: none.")

@@ -349,7 +349,8 @@ class Site:
         for right, name in rights:
             self.require(reader, right, name)
         if not reader.system:
-            self.rate_limiter.hit("save", author.address, reader.name)
+            # Per account when signed in (an office behind one address is many people), else per address.
+            self.rate_limiter.hit("save", f"user:{reader.name}" if reader.known else author.address)
 
     def _check_acl_change(self, reader: Reader, name: str, old: str, new: str) -> None:
         """Changing a page's #acl lines (adding, removing or editing them) takes the admin right."""

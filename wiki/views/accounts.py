@@ -67,7 +67,7 @@ def login(wiki: Site, request: WikiRequest) -> Response:
     fields = form_fields(wiki, request)
     name, password, target = fields.get("name", "").strip()[:200], fields.get("password", ""), fields.get("next", "")
     refuse_robots(fields)
-    wiki.rate_limiter.hit("login", request.remote_addr or "", name)  # per address and per account tried
+    wiki.rate_limiter.hit("login", request.remote_addr or "", f"user:{name}")  # per address and per account tried
     user = wiki.users.authenticate(name, password)
     if user is None:
         return _form(wiki, request, "login.mako", "Sign in", 403, target=target, name=name, error=SIGN_IN_FAILED)
