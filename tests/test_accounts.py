@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -318,3 +319,30 @@ def test_expired_sessions_are_refused_and_swept(moin_config: Config, monkeypatch
     SessionStore(moin_config.data_dir / "sessions", lifetime=3600).create("1.2.3", "stamp")
     assert not store._path(stale.token).exists()
     assert len(list((moin_config.data_dir / "sessions").iterdir())) == 1
+
+
+def test_an_account_file_the_server_cannot_read_is_named(tmp_path: Path) -> None:
+    """`wiki user add` run as root makes a file (0600) the web server's user cannot read:
+    that user gets no account, and the log names the file."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to act as another user")
+    import tempfile
+
+    as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
+    if subprocess.run([*as_nobody, "-c", "import wiki"], capture_output=True, timeout=60,
+                      env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}).returncode:
+        pytest.skip("this interpreter or checkout is not readable by other users")
+    open_place = Path(tempfile.mkdtemp())  # not under pytest's private tmp: "nobody" must reach it
+    try:
+        open_place.chmod(0o755)
+        folder = open_place / "user"
+        UserStore(folder).create("JaneDoe", PASSWORD)
+        folder.chmod(0o755)
+        script = ("import sys; from pathlib import Path; from wiki.users import UserStore; "
+                  "print(UserStore(Path(sys.argv[1])).by_name('JaneDoe'))")
+        done = subprocess.run([*as_nobody, "-c", script, str(folder)], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+        assert done.stdout.strip() == "None", done.stderr
+        assert "cannot read" in done.stderr and str(folder) in done.stderr
+    finally:
+        shutil.rmtree(open_place)

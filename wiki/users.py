@@ -70,6 +70,14 @@ class User:
         return hashlib.sha256(self.fields.get("enc_password", "").encode("utf-8")).hexdigest()[:16]
 
 
+def _unreadable(path: Path, error: OSError) -> None:
+    """An account the server may not read (made by `wiki user` as another user): tell the operator."""
+    import sys
+
+    print(f"flatwiki: cannot read {path} ({error.strerror}): run `wiki user` as the web server's user, "
+          "or give it the files", file=sys.stderr, flush=True)
+
+
 def hash_password(password: str) -> str:
     from werkzeug.security import generate_password_hash
 
@@ -143,7 +151,12 @@ class UserStore:
         with self._lock:
             by_name: dict[str, str] = {}
             by_id: dict[str, User] = {}
-            for user_id in (os.listdir(self.directory) if seen else []):
+            try:
+                listed = os.listdir(self.directory) if seen else []
+            except PermissionError as error:
+                _unreadable(self.directory, error)
+                listed = []
+            for user_id in listed:
                 if not re.fullmatch(r"[0-9.]+", user_id):
                     continue  # lock files, temporary files, 1.9's *.trail and *.bookmark
                 user = self._read(user_id)
@@ -156,6 +169,9 @@ class UserStore:
         try:
             text = self._path(user_id).read_text("utf-8", errors="replace")
         except (FileNotFoundError, IsADirectoryError):
+            return None
+        except PermissionError as error:
+            _unreadable(self._path(user_id), error)
             return None
         fields = {}
         for line in text.splitlines():
