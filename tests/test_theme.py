@@ -54,3 +54,16 @@ def test_a_theme_overrides_only_what_it_changes(seeded_config: Config, tmp_path:
     assert 'class="page-content"' in page  # the default theme's show_page.mako
     css = re.search(r'href="(/\+static/[^"]+/pygments\.css)"', page).group(1)  # type: ignore[union-attr]
     assert client.get(css).status_code == 200  # a static file the theme lacks comes from default
+
+
+def test_a_folder_of_ones_own_themes_falls_back_to_the_bundled_default(tmp_path: Path) -> None:
+    from wiki.config import BUNDLED_THEMES
+    from wiki.theme import Theme
+
+    mine = tmp_path / "themes" / "mine" / "static"
+    mine.mkdir(parents=True)
+    (mine / "wiki.css").write_text("body { color: teal }")
+    theme = Theme(tmp_path / "themes", "mine", None)  # no "default" beside it
+    assert theme.static_file("wiki.css") == (mine / "wiki.css").resolve()
+    assert theme.static_file("favicon.svg") == (BUNDLED_THEMES / "default" / "static" / "favicon.svg").resolve()
+    assert theme.lookup.get_template("error.mako") is not None  # every template, from the bundled default

@@ -220,7 +220,10 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from wiki import __version__
+
     parser = argparse.ArgumentParser(prog="wiki", description="flatwiki: a wiki on flat files.")
+    parser.add_argument("--version", action="version", version=f"flatwiki {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:

@@ -12,7 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def bundled(folder: str) -> Path:
+    """The themes or the starter pages that come with flatwiki: inside the package when it was
+    installed from a wheel (pyproject.toml maps them there), else beside it in the checkout."""
+    inside = PACKAGE_DIR / folder
+    return inside if inside.is_dir() else PROJECT_ROOT / folder
+
+
+BUNDLED_THEMES, BUNDLED_PAGES = bundled("themes"), bundled("pages")
 UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields, beside an uploaded file
 
 
@@ -28,8 +39,8 @@ class Config:
     site_name: str = _option("flatwiki", "Shown in the header and the browser's title bar.")
     front_page: str = _option("FrontPage", "The page that / leads to.")
     theme: str = _option("default", "Name of a folder under themes_dir; templates it lacks come from the default theme.")
-    themes_dir: Path = _option(PROJECT_ROOT / "themes", "Folder holding the themes.")
-    starter_pages_dir: Path = _option(PROJECT_ROOT / "pages", "Markdown files that `wiki init` imports as the starter pages.")
+    themes_dir: Path = _option(BUNDLED_THEMES, "Folder holding the themes; templates and files a theme lacks come from the bundled default theme.")
+    starter_pages_dir: Path = _option(BUNDLED_PAGES, "Markdown files that `wiki init` imports as the starter pages.")
     camelcase_links: bool = _option(True, "Link CamelCase words to pages of that name.")
     read_only: bool = _option(False, "Refuse every change (edits, reverts, deletes) with 403.")
     max_content_length: int = _option(2 * 1024 * 1024, "Largest request body in bytes; larger requests get 413.")

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from wiki.config import Config
+from wiki.config import BUNDLED_THEMES, Config
 
 DEFAULT_THEME = "default"
 
@@ -23,7 +23,10 @@ class Theme:
 
     def __init__(self, themes_dir: Path, name: str, module_directory: Path | None) -> None:
         self.name = name
-        self.directories = [themes_dir / name] + ([themes_dir / DEFAULT_THEME] if name != DEFAULT_THEME else [])
+        # The theme, then the default theme beside it, then the bundled default: a folder of one's
+        # own themes may hold just one theme of a few templates and still have every page.
+        found = [themes_dir / name, themes_dir / DEFAULT_THEME, BUNDLED_THEMES / DEFAULT_THEME]
+        self.directories = [folder for index, folder in enumerate(found) if folder not in found[:index]]
         self.module_directory = module_directory
         self._lookup: Any = None
         self._version: str | None = None
