@@ -17,7 +17,8 @@ Who may import whom: a module imports only from its own row and the rows below i
                   spam                                   BadContent patterns and textchas
     derived data  pagecache  rendercache  links          stored responses, rendered HTML, the link table,
                   drafts  consistency  acltable          unsaved editor text, `wiki check` and repairs,
-                                                         every page's ACL lines and every group's members
+                  backup                                 every page's ACL lines and every group's members,
+                                                         snapshots of the primary data and their restore
     truth         storage  recovery  attachments         the revision store on flat files, finishing what
                   editlog  atomic  users  sessions       killed changes left; log lines; whole-file writes;
                   ratelimit                              accounts (1.9's user files), sessions, rate counts

@@ -169,6 +169,37 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from wiki.backup import backup
+
+    config = _config(args)
+    started = time.monotonic()
+    counts = backup(PageStore(config.data_dir), Path(args.out), drafts=args.drafts,
+                    progress=progress_bar(sys.stderr, "pages"))
+    print(f"{args.out}: {counts['pages']} pages ({counts['revisions']} revisions), {counts['attachments']} "
+          f"attached files, {counts['users']} accounts, {counts['drafts']} drafts, in "
+          f"{time.monotonic() - started:.1f} s.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from wiki.backup import restore
+    from wiki.consistency import repair_store
+
+    config = _config(args)
+    manifest = restore(Path(args.archive), config.data_dir)
+    store = PageStore(config.data_dir)
+    pages = store.list_pages()
+    record_links(config, pages, progress=progress_bar(sys.stderr, "link table"))
+    problems = repair_store(store, lambda more: record_links(config, more))
+    for problem in problems:
+        print(problem)
+    taken = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(str(manifest.get("taken", 0)))))
+    print(f"{config.data_dir}: restored {manifest.get('pages')} pages and {manifest.get('users')} accounts as they "
+          f"were at {taken}. The search index is built on the first search (or run `wiki reindex`).")
+    return 1 if problems else 0
+
+
 def _password(args: argparse.Namespace) -> str:
     """The new password: one line from standard input (--password-stdin), else asked for twice."""
     if getattr(args, "password_stdin", False):
@@ -242,6 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = command("check", cmd_check, "Verify the revision store; exit 1 naming each problem.")
     check.add_argument("--repair", action="store_true", help="fix what can be fixed without losing a revision")
     command("reindex", cmd_reindex, "Rebuild the search index and the link table from the store (safe while serving).")
+    saving = command("backup", cmd_backup, "Write a consistent snapshot of the pages (with history and "
+                                           "attachments) and accounts to a .tar.gz, while the wiki serves.")
+    saving.add_argument("out", help="the archive to write, e.g. wiki-2026-11-30.tar.gz")
+    saving.add_argument("--drafts", action="store_true", help="include people's unsaved drafts")
+    restoring = command("restore", cmd_restore, "Unpack a backup into a new or empty data directory and rebuild "
+                                                "what is derived from it.")
+    restoring.add_argument("archive", help="a .tar.gz written by `wiki backup`")
     user = command("user", cmd_user, "Manage accounts: add, passwd, disable, enable, list.")
     user.add_argument("action", choices=["add", "passwd", "disable", "enable", "list"])
     user.add_argument("name", nargs="?", help="the account's name")
