@@ -4,7 +4,8 @@ Who may import whom: a module imports only from its own row and the rows below i
 (tests/test_layers.py reads this drawing and checks every module's imports against it)::
 
     entry points  wsgi  cgi-bin/*  cli  gateway            read the config; build the app, or answer a
-                                                         cached view with the services and the page cache alone
+                  export                                 cached view with the services and the page cache
+                                                         alone; write a static HTML copy
     web           app  views/*                           URL map, dispatch, themed errors, sign-in: werkzeug
                                                          requests and responses live here and nowhere below
     services      site                                   one wiki wired once: every cache key, the one

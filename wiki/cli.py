@@ -182,6 +182,18 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from wiki.export import export_html
+    from wiki.site import Site
+
+    config = _config(args)
+    started = time.monotonic()
+    counts = export_html(Site(config), Path(args.html), progress=progress_bar(sys.stderr, "pages"))
+    print(f"{args.html}: {counts['pages']} pages ({counts['rendered']} rendered, {counts['written']} files written, "
+          f"{counts['removed']} removed) in {time.monotonic() - started:.1f} s. Open {args.html}/index.html.")
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     from wiki.backup import restore
     from wiki.consistency import repair_store
@@ -277,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
                                            "attachments) and accounts to a .tar.gz, while the wiki serves.")
     saving.add_argument("out", help="the archive to write, e.g. wiki-2026-11-30.tar.gz")
     saving.add_argument("--drafts", action="store_true", help="include people's unsaved drafts")
+    exporting = command("export", cmd_export, "Write a static HTML copy of every page anonymous readers may read "
+                                              "(a second run rewrites only what changed).")
+    exporting.add_argument("--html", required=True, metavar="OUT", help="the folder to write (new, empty, or an "
+                                                                        "earlier export)")
     restoring = command("restore", cmd_restore, "Unpack a backup into a new or empty data directory and rebuild "
                                                 "what is derived from it.")
     restoring.add_argument("archive", help="a .tar.gz written by `wiki backup`")
