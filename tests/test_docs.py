@@ -1,5 +1,7 @@
-"""README stays true: it opens with the two commands, documents every option exactly,
-and shows the deployment recipes that the integration tests run."""
+"""The README and docs/ stay true: the README opens with the two commands and links every
+document; docs/configuration.md documents every option exactly; docs/architecture.md shows
+the layer drawing of wiki/__init__.py; docs/deployment.md shows the recipes the integration
+tests run."""
 from __future__ import annotations
 
 import re
@@ -10,10 +12,13 @@ import pytest
 from wiki.config import PROJECT_ROOT, options
 
 README = (PROJECT_ROOT / "README.md").read_text()
+DOCS = PROJECT_ROOT / "docs"
+CONFIGURATION = (DOCS / "configuration.md").read_text()
+DEPLOYMENT = (DOCS / "deployment.md").read_text()
 
 
 def readme_table() -> dict[str, tuple[str, str]]:
-    table = README[README.index("<!-- options-table"):README.index("<!-- /options-table -->")]
+    table = CONFIGURATION[CONFIGURATION.index("<!-- options-table"):CONFIGURATION.index("<!-- /options-table -->")]
     rows = re.findall(r"^\| `(\w+)` \| `([^`]*)` \| (.+?) \|$", table, re.M)
     return {name: (default, help) for name, default, help in rows}
 
@@ -45,9 +50,25 @@ def test_readme_opens_with_the_two_commands() -> None:
 @pytest.mark.parametrize("recipe", ["apache-cgi.conf", "apache-wsgi.conf", "lighttpd-fastcgi.conf"])
 def test_readme_shows_the_recipes_the_integration_tests_run(recipe: str) -> None:
     text = (PROJECT_ROOT / "tests" / "integration" / "conf" / recipe).read_text().rstrip("\n")
-    assert f"\n{text}\n```" in README
+    assert f"\n{text}\n```" in DEPLOYMENT
 
 
 def test_readme_names_the_commands_of_each_gateway() -> None:
     for needle in ("wiki serve", "wiki.cgi", "wsgi.py", "wiki.fcgi", "--scgi", "proxy_fix", "X-Forwarded-Prefix", "www-data"):
-        assert needle in README
+        assert needle in DEPLOYMENT
+
+
+def test_the_architecture_shows_the_layer_drawing_of_the_code() -> None:
+    code = (PROJECT_ROOT / "wiki" / "__init__.py").read_text()
+    drawing = code[code.index("    entry points"):code.index("\nThe services and")].rstrip("\n")
+    assert f"```\n{drawing}\n```" in (DOCS / "architecture.md").read_text()
+
+
+def test_the_readme_links_every_document_and_every_link_in_docs_resolves() -> None:
+    documents = sorted(path.name for path in DOCS.glob("*.md"))
+    assert len(documents) >= 5
+    for name in documents:
+        assert f"(docs/{name})" in README, f"README does not link docs/{name}"
+    for path in [PROJECT_ROOT / "README.md", *DOCS.glob("*.md")]:
+        for target in re.findall(r"\]\(([^)#:]+\.md)\)", path.read_text()):
+            assert (path.parent / target).is_file(), f"{path.name} links {target}, which is not there"
