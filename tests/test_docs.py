@@ -5,6 +5,7 @@ tests run."""
 from __future__ import annotations
 
 import re
+import string
 from pathlib import Path
 
 import pytest
@@ -47,10 +48,13 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert "make run" in first_block and "make test" in first_block
 
 
-@pytest.mark.parametrize("recipe", ["apache-cgi.conf", "apache-wsgi.conf", "lighttpd-fastcgi.conf"])
-def test_readme_shows_the_recipes_the_integration_tests_run(recipe: str) -> None:
-    text = (PROJECT_ROOT / "tests" / "integration" / "conf" / recipe).read_text().rstrip("\n")
-    assert f"\n{text}\n```" in DEPLOYMENT
+@pytest.mark.parametrize("recipe", ["apache-cgi.conf", "apache-wsgi.conf", "lighttpd-fastcgi.conf", "nginx-proxy.conf",
+                                    "nginx-fastcgi.conf", "apache-proxy-fcgi.conf"])
+def test_the_deployment_guide_shows_the_recipes_the_integration_tests_run(recipe: str) -> None:
+    """As written in conf/, with the placeholders ($run, $code, ...) as they are and `$$` (the
+    test rig's escape) as the `$` the server reads."""
+    raw = (PROJECT_ROOT / "tests" / "integration" / "conf" / recipe).read_text().rstrip("\n")
+    assert f"\n{string.Template(raw).safe_substitute()}\n```" in DEPLOYMENT
 
 
 def test_readme_names_the_commands_of_each_gateway() -> None:

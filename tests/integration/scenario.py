@@ -130,7 +130,8 @@ def run_scenario(site: Site) -> None:
     word = "quokka" + re.sub(r"\W", "", site.label)
 
     front = site.get("/")
-    assert front.status == 302 and front.headers["Location"] == site.mount + "/FrontPage"
+    assert front.status == 302 and front.headers["Location"] == site.mount + "/FrontPage", \
+        (front.status, front.headers.get("Location"), front.text[:300])
     front = site.get("/FrontPage")
     assert front.status == 200 and "Welcome to your wiki" in front.text
 
@@ -138,7 +139,8 @@ def run_scenario(site: Site) -> None:
     assert fields["base_revision"] == "0"
     saved = site.post_form(f"/+edit/{quote(name)}", {**fields, "text": f"The {word} lives here.\n", "comment": "first",
                                                      "action": "save"})
-    assert saved.status == 303 and saved.headers["Location"] == site.mount + f"/{quote(name)}"
+    assert saved.status == 303 and saved.headers["Location"] == site.mount + f"/{quote(name)}", \
+        (saved.status, saved.headers.get("Location"), saved.text[-500:])
     page = site.get(f"/{quote(name)}")
     assert page.status == 200 and f"The {word} lives here." in page.text
 

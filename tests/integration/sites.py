@@ -17,6 +17,8 @@ from tests.servers import free_port, wait_for_http
 CONF = Path(__file__).parent / "conf"
 APACHE = "/usr/sbin/apache2"
 LIGHTTPD = "/usr/sbin/lighttpd"
+NGINX = "/usr/sbin/nginx"
+AS_SERVER_USER = ["setpriv", "--reuid=www-data", "--regid=www-data", "--init-groups"]
 
 
 def render(names: list[str], **values: object) -> str:
@@ -90,3 +92,82 @@ def wiki_serve(data: Path) -> Iterator[Site]:
     command = [sys.executable, "-m", "wiki.cli", "serve", "--port", str(port), "--data-dir", str(data)]
     with running(command, f"http://127.0.0.1:{port}/"):
         yield Site("wiki-serve", f"http://127.0.0.1:{port}", "")
+
+
+@contextmanager
+def backend(deployment: Deployment, kind: str, run: Path) -> Iterator[tuple[int, Path]]:
+    """What a front server passes requests to, run as the data directory's owner (www-data):
+    `wiki serve` on a port (kind "serve", with proxy_fix), or wiki.fcgi on $run/fcgi.sock."""
+    data = deployment.data_dir(kind)
+    config = deployment.config_file(data, f"{kind}.toml")
+    if kind == "serve":
+        config.write_text(config.read_text() + "proxy_fix = true\n")
+    env = {"PATH": os.environ.get("PATH", ""), "WIKI_CONFIG": str(config)}
+    port = free_port()
+    if kind == "serve":
+        command = [str(deployment.venv / "bin" / "python"), "-c",
+                   "import sys; sys.path.insert(0, sys.argv[1]); from wiki.cli import main; "
+                   "sys.exit(main(['serve', '--port', sys.argv[2]]))", str(deployment.code), str(port)]
+        url = f"http://127.0.0.1:{port}/"
+    else:
+        command = [str(deployment.code / "cgi-bin" / "wiki.fcgi"), "--socket", str(run / "fcgi.sock")]
+        url = ""
+    with open(run / f"{kind}.log", "wb") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen([*AS_SERVER_USER, *command], start_new_session=True, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        if url:
+            wait_for_http(url, process, timeout=60)
+        else:
+            wait_for_socket(run / "fcgi.sock", process)
+        yield port, data
+    except BaseException:
+        sys.stderr.write(f"--- {kind}.log ---\n{(run / f'{kind}.log').read_text(errors='replace')[-5000:]}\n")
+        raise
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=30)
+
+
+def wait_for_socket(path: Path, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{path} did not appear (the FastCGI process exited with {process.returncode})")
+        time.sleep(0.05)
+
+
+@contextmanager
+def nginx(deployment: Deployment, recipe: str) -> Iterator[Site]:
+    """nginx with one recipe: a reverse proxy to `wiki serve`, or FastCGI to wiki.fcgi; at /wiki."""
+    require(NGINX)
+    run = world_readable_dir("flatwiki-nginx-")
+    run.chmod(0o777)
+    kind = "serve" if recipe == "nginx-proxy.conf" else "fcgi"
+    with backend(deployment, kind, run) as (backend_port, _):
+        port = free_port()
+        (run / "recipe.conf").write_text(render([recipe], run=run, backend=backend_port))
+        (run / "nginx.conf").write_text(render(["nginx-harness.conf"], run=run, port=port))
+        root = f"http://127.0.0.1:{port}"
+        with running([NGINX, "-c", str(run / "nginx.conf")], root + "/wiki/", run / "error.log"):
+            yield Site(recipe.removesuffix(".conf"), root, "/wiki")
+
+
+@contextmanager
+def apache_proxy_fcgi(deployment: Deployment) -> Iterator[Site]:
+    """Apache's mod_proxy_fcgi passing /wiki to wiki.fcgi on a socket."""
+    require(APACHE, "/usr/lib/apache2/modules/mod_proxy_fcgi.so")
+    run = world_readable_dir("flatwiki-apache-fcgi-")
+    run.chmod(0o777)
+    with backend(deployment, "fcgi", run):
+        port = free_port()
+        (run / "apache.conf").write_text(render(
+            ["apache-harness.conf", "apache-proxy-modules.conf", "apache-proxy-fcgi.conf"], run=run, port=port))
+        root = f"http://127.0.0.1:{port}"
+        with running([APACHE, "-f", str(run / "apache.conf"), "-DFOREGROUND"], root + "/wiki/", run / "error.log"):
+            yield Site("apache-proxy-fcgi", root, "/wiki")

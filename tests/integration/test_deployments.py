@@ -1,5 +1,6 @@
 """The same scenario against every entry point: test client, wiki serve, Apache CGI,
-Apache mod_wsgi and lighttpd FastCGI — each under its own mount prefix."""
+Apache mod_wsgi, lighttpd FastCGI, nginx as a reverse proxy and nginx FastCGI — each
+under its own mount prefix."""
 from __future__ import annotations
 
 import io
@@ -38,4 +39,15 @@ def test_scenario_under_apache(deployment: Deployment, label: str) -> None:
 
 def test_scenario_under_lighttpd_fastcgi(deployment: Deployment) -> None:
     with sites.lighttpd(deployment) as site:
+        run_scenario(site)
+
+
+@pytest.mark.parametrize("recipe", ["nginx-proxy.conf", "nginx-fastcgi.conf"])
+def test_scenario_under_nginx(deployment: Deployment, recipe: str) -> None:
+    with sites.nginx(deployment, recipe) as site:
+        run_scenario(site)
+
+
+def test_scenario_under_apache_proxy_fcgi(deployment: Deployment) -> None:
+    with sites.apache_proxy_fcgi(deployment) as site:
         run_scenario(site)
