@@ -346,3 +346,55 @@ def test_an_account_file_the_server_cannot_read_is_named(tmp_path: Path) -> None
         assert "cannot read" in done.stderr and str(folder) in done.stderr
     finally:
         shutil.rmtree(open_place)
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"])
+def test_sign_in_never_sends_people_to_another_site(moin_config: Config, target: str) -> None:
+    users_of(moin_config).create("JaneDoe", PASSWORD)
+    browser = client_of(moin_config)
+    response = browser.post("/+login", data={**browser.form("/+login"), "name": "JaneDoe", "password": PASSWORD,
+                                             "next": target})
+    assert response.status_code == 303 and response.headers["Location"] == "/FrontPage"
+    kept = browser.post("/+login", data={**browser.form("/+login"), "name": "JaneDoe", "password": PASSWORD,
+                                         "next": "/SandBox?rev=1"})
+    assert kept.headers["Location"] == "/SandBox?rev=1"
+
+
+def test_bad_account_input_gets_the_form_back_and_changes_nothing(moin_config: Config) -> None:
+    browser = client_of(moin_config)
+    for name, password, status, says in (("../../etc/passwd", PASSWORD, 400, "cannot be an account name"),
+                                          ("A" * 300, PASSWORD, 400, "1 to 80 characters"),
+                                          ("Short Pass", "short", 400, "8 to 1024 characters"),
+                                          ("Bad\x07Name", PASSWORD, 400, "cannot be an account name")):
+        fields = {**browser.form("/+register"), "name": name, "password": password, "password2": password,
+                  "email": "typed@example.org"}
+        response = browser.post("/+register", data=fields)
+        body = response.get_data(as_text=True)
+        assert response.status_code == status and says in body, (name, response.status_code, ALERT.findall(body))
+        assert 'value="typed@example.org"' in body  # what the person typed comes back
+    assert not (moin_config.data_dir / "user").exists() or not any((moin_config.data_dir / "user").glob("1*"))
+    mismatch = browser.post("/+register", data={**browser.form("/+register"), "name": "JaneDoe",
+                                                "password": PASSWORD, "password2": PASSWORD + "x"})
+    assert mismatch.status_code == 400 and "differ" in mismatch.get_data(as_text=True)
+    assert users_of(moin_config).by_name("JaneDoe") is None
+    huge = browser.post("/+login", data={**browser.form("/+login"), "name": "x" * 100_000, "password": "y" * 5000})
+    assert huge.status_code == 403  # refused quickly: scrypt never sees a 5,000-character password
+
+
+def test_account_pages_refuse_whoever_may_not(moin_config: Config) -> None:
+    users_of(moin_config).create("JaneDoe", PASSWORD)
+    users_of(moin_config).create("JohnSmith", PASSWORD)
+    anonymous = client_of(moin_config)
+    refused = anonymous.post("/+account", data={**anonymous.form("/+login"), "action": "profile", "email": "a@b.cd"})
+    assert refused.status_code == 403 and "/+login" in refused.get_data(as_text=True)
+    jane = client_of(moin_config)
+    jane.sign_in("JaneDoe", PASSWORD)
+    john = users_of(moin_config).by_name("JohnSmith")
+    assert john is not None
+    attempt = jane.post("/+users", data={**jane.form("/+account"), "user": john.id, "action": "disable"})
+    assert attempt.status_code == 403
+    assert not users_of(moin_config).by_name("JohnSmith").disabled  # type: ignore[union-attr]
+    wrong = jane.post("/+account", data={**jane.form("/+account"), "action": "password", "current": "not it!",
+                                         "password": "new password", "password2": "new password"})
+    assert wrong.status_code == 403
+    client_of(moin_config).sign_in("JaneDoe", PASSWORD)  # unchanged
