@@ -34,6 +34,7 @@ from wiki.theme import Theme
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI hit
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import IO, Protocol
 
     from wiki.acltable import AclTable
@@ -183,6 +184,24 @@ class Site:
             self._visibility[key] = found
         return found
 
+    def read_check(self, reader: Reader) -> Callable[[str], bool]:
+        """May `reader` read a page, for a few names at a time (a page's links, a template):
+        evaluates only the names asked, against one snapshot of the ACLs. Lists use
+        `visibility`, which evaluates every ACL line once per view class; under CGI that would
+        be paid on every request, for every page view, in a wiki of thousands of ACL lines."""
+        if reader.system or reader.admin:
+            return lambda name: True
+        evaluator, acls = self.permissions(), self.acl_table.current().acls
+        answers: dict[str, bool] = {}
+
+        def may_read(name: str) -> bool:
+            found = answers.get(name)
+            if found is None:
+                found = answers[name] = evaluator.may(reader, "read", acls.get(name))
+            return found
+
+        return may_read
+
     def view_class(self, reader: Reader) -> str:
         """What rendered HTML may depend on of the reader: readers of one class may share it."""
         return hashlib.sha1("\x00".join(self.permissions().principals(reader)).encode("utf-8")).hexdigest()[:12]
@@ -313,24 +332,24 @@ class Site:
         from wiki.attachments import AttachmentStore
         from wiki.markup import LinkContext
 
-        visible = self.visibility(reader)
+        readable = self.read_check(reader)
         attachments = AttachmentStore(self.store)
 
         def exists(page: str) -> bool:
-            return visible(page) and self.store.exists(page)
+            return readable(page) and self.store.exists(page)
 
         def attachment_exists(page: str, filename: str) -> bool:
-            return visible(page) and attachments.exists(page, filename)
+            return readable(page) and attachments.exists(page, filename)
 
         def list_pages() -> list[str]:
-            return [page for page in self.store.list_pages() if visible(page)]
+            return self.readable(reader, self.store.list_pages())
 
         def recent(count: int) -> list[LogEntry]:
-            return [entry for entry in self.store.recent_changes(count * 4) if visible(entry.name)][:count]
+            return self.readable_changes(reader, self.store.recent_changes(count * 4))[:count]
 
         def read_page(page: str) -> str | None:
             """A page's text for <<Include>>: None when it does not exist or `reader` may not read it."""
-            if not visible(page):
+            if not readable(page):
                 return None
             try:
                 return self.store.read(page).text

@@ -196,10 +196,10 @@ def themed(
     def static(filename: str) -> str:
         return request.url_for("static_file", version=wiki.theme.version, filename=filename)
 
-    visible = wiki.visibility(request.reader)
+    readable = wiki.read_check(request.reader)
 
     def page_exists(name: str) -> bool:  # a page this reader may not read looks missing
-        return visible(name) and wiki.store.exists(name)
+        return readable(name) and wiki.store.exists(name)
 
     html = wiki.theme.render(
         template,
