@@ -40,13 +40,18 @@ def running(command: list[str], url: str, log: Path | None = None, env: dict[str
             sys.stderr.write(f"--- {log} ---\n{log.read_text()[-5000:]}\n")
         raise
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=30)
+        stop(process)
         if process.stderr:
             process.stderr.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End a server and everything it started (it runs in a session of its own)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=30)
 
 
 @contextmanager
@@ -125,11 +130,7 @@ def backend(deployment: Deployment, kind: str, run: Path) -> Iterator[tuple[int,
         sys.stderr.write(f"--- {kind}.log ---\n{(run / f'{kind}.log').read_text(errors='replace')[-5000:]}\n")
         raise
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=30)
+        stop(process)
 
 
 def wait_for_socket(path: Path, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
