@@ -6,6 +6,7 @@ string that leaves `Renderer.render` has been through the nh3 allow-list.
 from __future__ import annotations
 
 import re
+import urllib.parse
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -15,6 +16,7 @@ import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 from pygments.formatters.html import HtmlFormatter
@@ -29,6 +31,12 @@ MAX_CAMELCASE_LINKS = 5000  # past these, CamelCase words in one page stay plain
 CAMELCASE = re.compile(r"(?<![\w/.#&=?!-])(!?)((?:[A-Z][a-z0-9]+){2,}(?:/(?:[A-Z][a-z0-9]+){2,})*)\b")
 ATTACHMENT_SCHEME = "attachment:"
 EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# A '|' inside [[target|label]] on a table row would split the cell: it is kept as this
+# private-use character until the link is read (and any left over is a '|' again).
+TABLE_PIPE = "\ue000"
+WIKILINK_IN_TEXT = re.compile(r"\[\[[^\]\n]*\]\]")
+CODE_SPAN = re.compile(r"(`+[^`\n]*`+)")
+MARKUP_WIKILINK = WIKILINK_PATTERN.replace("\\|\\n]+?)(?:\\|", "\\|" + TABLE_PIPE + "\\n]+?)(?:[|" + TABLE_PIPE + "]")
 
 ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) - {"area", "map"}
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
@@ -132,6 +140,20 @@ def _invalid_link(text: str, why: str) -> etree.Element:
     return span
 
 
+class _TableRowLinks(Preprocessor):  # type: ignore[misc]
+    """Table rows (lines starting with '|') keep the '|' of their wiki links out of the cell split."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        return [self._protect(line) if line.lstrip().startswith("|") and "[[" in line
+                and len(line) - len(line.lstrip()) < 4 else line for line in lines]
+
+    @staticmethod
+    def _protect(line: str) -> str:
+        parts = CODE_SPAN.split(line)  # code spans show their text as written: left alone
+        return "".join(part if index % 2 else WIKILINK_IN_TEXT.sub(lambda m: m.group(0).replace("|", TABLE_PIPE), part)
+                       for index, part in enumerate(parts))
+
+
 class _WikiLinkProcessor(InlineProcessor):  # type: ignore[misc]
     def __init__(self, pattern: str, links: _WikiLinks) -> None:
         super().__init__(pattern)
@@ -204,6 +226,29 @@ class _CamelCaseProcessor(Treeprocessor):  # type: ignore[misc]
         return head, nodes
 
 
+class _RelativeLinkProcessor(Treeprocessor):  # type: ignore[misc]
+    """A link written relative (`[index](+index)`, `[up](../Other)`) means relative to the page's
+    own address, wherever the page is shown (its print view, /+print/Page, resolved "+index" to
+    /+print/+index): made absolute against the page's URL. An export's relative addresses are
+    left to the export, which points them at its own files."""
+
+    def __init__(self, md: markdown.Markdown, links: _WikiLinks) -> None:
+        super().__init__(md)
+        self.links = links
+
+    def run(self, root: etree.Element) -> None:
+        context = self.links.context
+        assert context is not None
+        base = context.page_url(context.page)
+        if not base.startswith("/"):
+            return
+        for element in root.iter():
+            attribute = {"a": "href", "img": "src"}.get(element.tag)
+            value = element.get(attribute) if attribute else None
+            if value and not value.startswith(("/", "#", "?")) and not urllib.parse.urlsplit(value).scheme:
+                element.set(attribute, urllib.parse.urljoin(base, value))  # type: ignore[arg-type]
+
+
 class _AttachmentProcessor(Treeprocessor):  # type: ignore[misc]
     """`attachment:file.png` (this page's) or `attachment:Other/Page/file.png` in a link or an
     image becomes the file's URL; a missing file becomes a link to the upload page."""
@@ -250,11 +295,13 @@ class WikiExtension(Extension):  # type: ignore[misc]
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Above 'link' (160) so [[a]] is never read as a reference link; macros above 'html' (90).
-        md.inlinePatterns.register(_WikiLinkProcessor(WIKILINK_PATTERN, self.links), "wikilink", 175)
+        md.inlinePatterns.register(_WikiLinkProcessor(MARKUP_WIKILINK, self.links), "wikilink", 175)
+        md.preprocessors.register(_TableRowLinks(md), "table-row-links", 19)  # after fenced code and html
         macros = MacroProcessor(self._context, self.links.page_element, self.include, md.htmlStash.store)
         md.inlinePatterns.register(macros, "macro", 176)
         defuse.register(md)
         md.treeprocessors.register(_AttachmentProcessor(md, self.links), "attachments", 16)
+        md.treeprocessors.register(_RelativeLinkProcessor(md, self.links), "relative-links", 14)
         if self.camelcase:
             md.treeprocessors.register(_CamelCaseProcessor(md, self.links), "camelcase", 15)
 
@@ -346,7 +393,7 @@ class Renderer:
             html = defuse.as_written(text)
         finally:
             self.wiki.links.context = None
-        return Rendered(sanitize(html), frozenset(context.links), context.volatile)
+        return Rendered(sanitize(html).replace(TABLE_PIPE, "|"), frozenset(context.links), context.volatile)
 
     def _include(self, text: str, context: LinkContext) -> str:
         """Render an included page: with another Markdown instance, as this one is mid-page."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from wiki import names
 from wiki.atomic import write_best_effort
 
-RENDERER_VERSION = "3"  # bump when markup.py's output changes, to drop old entries
+RENDERER_VERSION = "4"  # bump when markup.py's output changes, to drop old entries
 
 
 class RenderCache:

@@ -271,7 +271,7 @@ def revert_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         response = themed(
             wiki, request, "revert_page.mako", title=f"Revert {name}", page=name,
             revision=revision, base_revision=wiki.store.current_revision(name),
-            content=wiki.render_text(request, name, old.text, request.reader),
+            content=Markup(wiki.render_text(request, name, old.text, request.reader)),
         )
         response.headers["Cache-Control"] = "no-store"
         return response

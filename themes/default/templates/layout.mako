@@ -90,3 +90,15 @@ ${part}\
 % endif
 </%def>
 <%def name="who(entry)">${author_of(entry)}</%def>
+<%def name="size(count)">\
+<%
+    # ("next" is Mako's name for the inheriting template: no builtin next() here)
+    unit = [(step, label) for step, label in ((1024 ** 3, 'GB'), (1024 ** 2, 'MB'), (1024, 'KB')) if count >= step]
+    unit = unit[0] if unit else None
+%>\
+% if unit is None:
+<span title="${'{:,}'.format(count)} bytes">${count} bytes</span>\
+% else:
+<span title="${'{:,}'.format(count)} bytes">${('{:.1f}' if count < 10 * unit[0] else '{:.0f}').format(count / unit[0])} ${unit[1]}</span>\
+% endif
+</%def>

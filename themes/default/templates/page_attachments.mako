@@ -8,7 +8,7 @@
 % for f in files:
     <tr>
       <td><a href="${url('download_attachment', name=page, file=f.name)}">${f.name}</a></td>
-      <td>${'{:,}'.format(f.size)} bytes</td>
+      <td>${parent.size(f.size) | n}</td>
       <td>${parent.when(f.time) | n}</td>
       <td><code>[${f.name}](attachment:${f.name})</code></td>
       <td>

@@ -19,7 +19,7 @@
       <td>${e.revision}</td>
       <td>${parent.when(e.time) | n}</td>
       <td>${parent.who(e) | n}</td>
-      <td>${'—' if sizes.get(e.revision) is None else '{:,} bytes'.format(sizes[e.revision])}</td>
+      <td>${'—' if sizes.get(e.revision) is None else parent.size(sizes[e.revision]) | n}</td>
       <td>${labels.get(e.action, e.action.lower())}\
 % if e.action == 'SAVE/REVERT' and e.extra:
  to revision ${e.extra}\

@@ -1,7 +1,7 @@
 <%inherit file="layout.mako"/>
 <h1 class="page-title">Info on ${parent.crumbs(page) | n}</h1>
 <dl class="info">
-  <dt>Size</dt><dd>${'deleted' if size is None else '{:,} bytes'.format(size)}</dd>
+  <dt>Size</dt><dd>${'deleted' if size is None else parent.size(size) | n}</dd>
   <dt>Revisions</dt><dd><a href="${url('page_history', name=page)}">${revisions}</a></dd>
   <dt>Created</dt><dd>${parent.when(created.time) | n} by ${parent.who(created) | n}</dd>
   <dt>Last modified</dt><dd>${parent.when(modified.time) | n} by ${parent.who(modified) | n}</dd>
