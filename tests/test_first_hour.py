@@ -46,3 +46,24 @@ def test_file_sizes_read_like_sizes(client: WikiClient) -> None:
     client.save("SandBox", "y" * 5_000)
     assert '<span title="5,000 bytes">4.9 KB</span>' in client.get("/+history/SandBox").get_data(as_text=True)
     assert '<span title="5,000 bytes">4.9 KB</span>' in client.get("/+info/SandBox").get_data(as_text=True)
+
+
+def test_go_with_a_new_name_offers_to_create_it_with_the_templates(client: WikiClient) -> None:
+    html = client.get("/+search?q=Team+Offsite+2027").get_data(as_text=True)
+    assert 'href="/+edit/Team%20Offsite%202027"' in html and "Create page “Team Offsite 2027”" in html
+    assert 'href="/+edit/Team%20Offsite%202027?template=MeetingNotesTemplate"' in html
+    existing = client.get("/+search?q=SandBox&fulltext=1").get_data(as_text=True)
+    assert "Create page" not in existing  # it exists: nothing to create
+    assert "Create page" not in client.get("/+search?q=%2Bnot+a+name").get_data(as_text=True)  # "+..." is no name
+
+
+def test_the_header_has_a_new_page_action(client: WikiClient) -> None:
+    front = client.get("/FrontPage").get_data(as_text=True)
+    assert 'href="/+new"' in front
+    form = client.get("/+new").get_data(as_text=True)
+    assert 'name="name"' in form and '<option value="MeetingNotesTemplate">' in form
+    started = client.get("/+new?name=Team+Offsite&template=MeetingNotesTemplate")
+    assert started.status_code == 303 and started.headers["Location"] == "/+edit/Team%20Offsite?template=MeetingNotesTemplate"
+    taken = client.get("/+new?name=SandBox")
+    assert taken.status_code == 409 and "exists already" in taken.get_data(as_text=True)
+    assert client.get("/+new?name=%00bad").status_code == 400

@@ -209,6 +209,7 @@ def urls_for_rule(rule_endpoint: str, arguments: set[str], pages: list[str]) -> 
         "recent_changes": ["", "?count=50"], "recent_feed": [""], "page_index": [""], "orphaned_pages": [""],
         "wanted_pages": [""], "sitemap": [""], "robots_txt": [""], "front_page": [""],
         "login": [""], "logout": [""], "register": [""], "account": [""], "users": [""],
+        "new_page": ["", "?name=BrandNewPage&template=HiddenTemplate", "?name=NewOne"],
     }
     assert rule_endpoint in queries, f"a new rule {rule_endpoint!r}: say which queries it reads"
     for query in queries[rule_endpoint]:

@@ -180,6 +180,51 @@ def _editor(
     return response
 
 
+def readable_templates(wiki: Site, request: WikiRequest) -> list[str]:
+    """The pages a new page may start from: named ...Template, and readable by this person."""
+    return wiki.readable(request.reader, [p for p in wiki.store.list_pages() if p.endswith(TEMPLATE_SUFFIX)])
+
+
+def creatable(wiki: Site, request: WikiRequest, typed: str) -> str | None:
+    """The page name `typed` would create: valid, missing for this reader, and theirs to write."""
+    try:
+        name = page_name(typed.strip())
+    except InvalidPageName:
+        return None
+    if wiki.read_check(request.reader)(name) and wiki.store.exists(name):
+        return None
+    if wiki.config.read_only or not wiki.may(request.reader, "write", name):
+        return None
+    return name
+
+
+def new_page(wiki: Site, request: WikiRequest) -> Response:
+    """The header's New page: a name (and a template) to start from; then the editor."""
+    typed = request.args.get("name", "")
+    if typed.strip():
+        name = creatable(wiki, request, typed)
+        if name is None:
+            try:
+                existing = page_name(typed.strip())
+            except InvalidPageName as error:
+                return _new_page_form(wiki, request, typed, str(error), 400)
+            if wiki.read_check(request.reader)(existing) and wiki.store.exists(existing):
+                return _new_page_form(wiki, request, typed, f"A page {existing!r} exists already.", 409)
+            wiki.require_writable()
+            wiki.require(request.reader, "write", existing)
+        template = request.args.get("template", "")
+        values = {"template": template} if template in readable_templates(wiki, request) else {}
+        return redirect(request, request.url_for("edit_page", name=name or typed.strip(), **values))
+    return _new_page_form(wiki, request, "", "")
+
+
+def _new_page_form(wiki: Site, request: WikiRequest, typed: str, error: str, status: int = 200) -> Response:
+    response = themed(wiki, request, "new_page.mako", status, title="New page", typed=typed, error=error,
+                      templates=readable_templates(wiki, request))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     """GET: the editor (offering this browser's unsaved draft). POST: preview, or save — a
     stale base revision is merged with the other change, or answers 409 with conflict markers."""
@@ -199,9 +244,8 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         if draft is not None and request.args.get("draft") == "restore":
             return _editor(wiki, request, name, text=draft.text, base_revision=draft.base_revision)
         templates: list[str] = []
-        if not wiki.store.exists(name):  # the templates this person may read, and only those
-            templates = wiki.readable(request.reader,
-                                      [p for p in wiki.store.list_pages() if p.endswith(TEMPLATE_SUFFIX)])
+        if not wiki.store.exists(name):
+            templates = readable_templates(wiki, request)
             chosen = request.args.get("template", "")
             if chosen in templates:
                 text = wiki.store.read(chosen).text

@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 
 from wiki.site import Site
 from wiki.views.base import WikiRequest, int_arg, redirect, themed
+from wiki.views.page import creatable, readable_templates
 
 MAX_RESULT_PAGE = 500
 
@@ -23,8 +24,10 @@ def search(wiki: Site, request: WikiRequest) -> Response:
                 return redirect(request, request.page_url(exact))
         results = wiki.search_index.search(text, result_page, visible)
     shown = results.query if results else ""  # cleaned of control characters and cut to length
+    create = creatable(wiki, request, text) if text.strip() and not request.args.get("page") else None
     response = themed(
         wiki, request, "search.mako", title=f"Search: {shown}" if shown else "Search", query=shown,
+        create=create, templates=readable_templates(wiki, request) if create else [],
         results=results, snippets={hit.name: Markup(hit.snippet) for hit in results.hits} if results else {},
     )
     response.headers["Cache-Control"] = "no-cache"

@@ -29,6 +29,9 @@
     <a href="${url('recent_changes')}">Recent changes</a>
     <a href="${url('page_index')}">Index</a>
     <a href="${url('show_page', name='HelpOnEditing')}">Help</a>
+    % if not read_only:
+    <a href="${url('new_page')}" rel="nofollow">New page</a>
+    % endif
   </nav>
   <nav class="user-nav" aria-label="Account">
   % if reader.known:

@@ -4,6 +4,16 @@
 <p>Type words into the search box above. Use <code>"exact phrase"</code>, <code>OR</code>, <code>-word</code> to exclude,
 <code>prefix*</code>, and <code>title:word</code> to search page names only.</p>
 % else:
+% if create:
+<p class="create-offer"><a class="button primary" href="${url('edit_page', name=create)}" rel="nofollow">Create page “${create}”</a>\
+% if templates:
+ or start it from \
+% for template in templates:
+<a href="${url('edit_page', name=create, template=template)}" rel="nofollow">${template}</a>${'' if loop.last else ', '}\
+% endfor
+% endif
+</p>
+% endif
 % if results.message:
 <p class="notice" role="status">${results.message}</p>
 % endif
