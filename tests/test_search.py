@@ -238,19 +238,20 @@ def test_exact_title_jumps_to_the_page(client: WikiClient) -> None:
 
 def test_results_page(client: WikiClient, store: PageStore) -> None:
     for i in range(25):
-        save(store, f"Topic/Item{i:02d}", f"zebra <b>bold</b> number {i} and more words")
+        save(store, f"Topic/Item{i:02d}", f"zebra 3 < 4 **strong** [[Other|linked]] number {i} and more words")
     html = client.get("/+search?q=zebra").get_data(as_text=True)
     assert "25 pages found for “zebra”" in html
     assert html.count('class="result-title"') == 20
     assert '<span class="result-path">Topic/Item' in html
     assert '<mark class="match term0">zebra</mark>' in html
-    assert "&lt;b&gt;bold" in html and "<b>bold" not in html  # page text in snippets is escaped
+    assert "3 &lt; 4" in html  # page text in snippets is escaped
+    assert "zebra</mark> 3 &lt; 4 strong linked number" in html  # and reads without Markdown's marks
     assert re.search(r"modified \d{4}-\d\d-\d\d \d\d:\d\d UTC", html)
     assert 'name="q" value="zebra"' in html  # the query stays in the header box
     assert "Page 1 of 2" in html and "page=2" in html
     page_two = client.get("/+search?q=zebra&fulltext=1&page=2").get_data(as_text=True)
     assert page_two.count('class="result-title"') == 5 and 'start="21"' in page_two
-    for words in ("zebra", "zebra bold"):  # a plain union and an AND query: ranked two ways, paged alike
+    for words in ("zebra", "zebra strong"):  # a plain union and an AND query: ranked two ways, paged alike
         past_the_end = client.get(f"/+search?q={words}&fulltext=1&page=9").get_data(as_text=True)
         assert "Page 2 of 2" in past_the_end and past_the_end.count('class="result-title"') == 5
 

@@ -85,6 +85,26 @@ def acl_lines(text: str) -> list[str] | None:
     return found
 
 
+# MoinMoin's processing instructions (#acl, #format, #pragma, #language) are the lines starting
+# with '#' at the top of a page (acl_lines reads them the same way): not text. In Markdown
+# "#acl ..." would be a heading; "# Title" (with a space) among them still is one, and stays.
+INSTRUCTION = re.compile(r"#(?:acl|format|pragma|language|deprecated)(?:[ \t].*)?", re.I)
+
+
+def without_instructions(text: str) -> str:
+    """The text without the processing instructions among its leading '#' lines."""
+    if not text.startswith("#"):
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        if not line.startswith("#"):
+            return "\n".join(kept + lines[index:])
+        if not INSTRUCTION.fullmatch(line.rstrip("\r")):
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def group_members(text: str) -> list[str]:
     """The members a group page lists: its first-level bullet items."""
     members = []

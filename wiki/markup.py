@@ -22,6 +22,7 @@ from markdown.util import AtomicString
 from pygments.formatters.html import HtmlFormatter
 
 from wiki import defuse, names
+from wiki.acl import without_instructions
 from wiki.editlog import LogEntry
 from wiki.errors import InvalidPageName
 from wiki.links import WIKILINK_PATTERN
@@ -332,26 +333,6 @@ class _HtmlFormatter(HtmlFormatter):  # type: ignore[misc]
             self._tables[key] = (self.ttype2class, self.class2style)  # type: ignore[has-type]
         else:
             self.ttype2class, self.class2style = cached
-
-
-# MoinMoin's processing instructions (#acl, #format, #pragma, #language) are the lines starting
-# with '#' at the top of a page (acl.acl_lines reads them the same way): not text. In Markdown
-# "#acl ..." would be a heading; "# Title" (with a space) among them still is one, and stays.
-INSTRUCTION = re.compile(r"#(?:acl|format|pragma|language|deprecated)(?:[ \t].*)?", re.I)
-
-
-def without_instructions(text: str) -> str:
-    """The text without the processing instructions among its leading '#' lines."""
-    if not text.startswith("#"):
-        return text
-    lines = text.split("\n")
-    kept: list[str] = []
-    for index, line in enumerate(lines):
-        if not line.startswith("#"):
-            return "\n".join(kept + lines[index:])
-        if not INSTRUCTION.fullmatch(line.rstrip("\r")):
-            kept.append(line)
-    return "\n".join(kept)
 
 
 class Renderer:

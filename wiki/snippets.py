@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from whoosh import analysis, highlight
 from whoosh.lang import stemmer_for_language
 
+from wiki.acl import without_instructions
+
 SNIPPET_CHARS = 240
 PASSAGES = 2
 # The content analyzer's tokenizer: "v1.2" and "e.g" are one token to it, so they are here.
@@ -21,6 +23,33 @@ TOKEN_TAIL = r"\w*(?:\.?\w+)*"
 SCAN_LIMIT = highlight.DEFAULT_CHARLIMIT  # don't scan past what the fragmenter would show
 
 stem: Callable[[str], str] = functools.lru_cache(maxsize=50_000)(stemmer_for_language("en"))
+
+# Markdown's marks, taken out of a snippet's text so that it reads as the page does. Each
+# pattern is linear in the text (no nested quantifiers): snippets are made on every search.
+MARKUP = [
+    (re.compile(r"^[ \t]*(?:```|~~~)[^\n]*$", re.M), ""),  # code fences (the code stays)
+    (re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M), ""),  # table rules
+    (re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,9}[.)][ \t]+)", re.M), ""),  # line marks
+    # No bracket inside a bracketed part, and bounded lengths: from each of a run of "[" (or
+    # "<", "(") the search stops at once, so a hostile run of them costs linear time.
+    (re.compile(r"!\[([^\[\]\n]{0,300})\]\([^()\n]{0,500}\)"), r"\1"),  # images: their description
+    (re.compile(r"\[\[(?:[^\[\]|\n]{0,300}\|)?([^\[\]\n]{0,300})\]\]"), r"\1"),  # [[target|label]]: what shows
+    (re.compile(r"\[([^\[\]\n]{0,300})\](?:\([^()\n]{0,500}\)|\[[^\[\]\n]{0,100}\])"), r"\1"),  # [text](url)
+    (re.compile(r"<<[^<>\n]{0,300}>>"), ""),  # macros
+    (re.compile(r"<(https?://[^<>\s]{0,500})>"), r"\1"),  # autolinks
+    (re.compile(r"</?[A-Za-z][\w-]{0,30}(?:\s[^<>\n]{0,300})?>"), ""),  # HTML tags (a page shows none)
+    (re.compile(r"(?<![\w*_`])[*_`]{1,3}(?=\S)|(?<=\S)[*_`]{1,3}(?![\w*_`])"), ""),  # emphasis and code marks
+    (re.compile(r"[ \t]*\|[ \t]*"), " "),  # table cells
+]
+
+
+def readable_text(markdown: str) -> str:
+    """What a reader of the page sees of its text, roughly: the Markdown without its marks
+    (and without processing instructions), enough of it for a snippet."""
+    text = without_instructions(markdown)[:SCAN_LIMIT + SNIPPET_CHARS]
+    for pattern, replacement in MARKUP:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class SnippetMaker:
@@ -60,8 +89,10 @@ class SnippetMaker:
             found.sort(key=lambda token: token.startchar)
         return found
 
-    def snippet(self, text: str) -> str:
-        """HTML: up to two passages around the searched words, or the page's opening words."""
+    def snippet(self, markdown: str) -> str:
+        """HTML: up to two passages around the searched words, or the page's opening words,
+        from the text as a reader sees it (no Markdown marks)."""
+        text = readable_text(markdown)
         fragments = highlight.top_fragments(self._fragmenter.fragment_matches(text, self.matches(text)), PASSAGES,
                                             highlight.BasicFragmentScorer(), highlight.FIRST)
         if not fragments:
