@@ -67,3 +67,17 @@ def test_the_header_has_a_new_page_action(client: WikiClient) -> None:
     taken = client.get("/+new?name=SandBox")
     assert taken.status_code == 409 and "exists already" in taken.get_data(as_text=True)
     assert client.get("/+new?name=%00bad").status_code == 400
+
+
+def test_the_title_is_shown_once(client: WikiClient) -> None:
+    front = client.get("/FrontPage").get_data(as_text=True)
+    main = front[front.index("<main"):]
+    assert main.count("<h1") == 1 and "Welcome to your wiki</h1>" in main  # the text's own heading
+    client.save("Plain", "No heading in this text.")
+    plain = client.get("/Plain").get_data(as_text=True)
+    assert '<h1 class="page-title">Plain</h1>' in plain  # the name, as before
+    client.save("Projects", "All projects.")
+    client.save("Projects/Plan", "# The plan\n\nText.")
+    sub = client.get("/Projects/Plan").get_data(as_text=True)
+    sub_main = sub[sub.index("<main"):]
+    assert sub_main.count("<h1") == 1 and '<p class="page-path">' in sub_main and 'href="/Projects"' in sub_main

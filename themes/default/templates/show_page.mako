@@ -1,5 +1,13 @@
 <%inherit file="layout.mako"/>
+## The title once: a text that opens with its own level-1 heading has that as its title, and
+## a subpage then shows the path above it, so the way up stays one click away.
+% if content.lstrip().startswith('<h1'):
+% if '/' in page:
+<p class="page-path">${parent.crumbs(page) | n}</p>
+% endif
+% else:
 <h1 class="page-title">${parent.crumbs(page) | n}</h1>
+% endif
 % if redirected_from:
 <p class="redirected">(Redirected from <a href="${url('show_page', name=redirected_from, redirect='no')}">${redirected_from}</a>)</p>
 % endif
