@@ -164,3 +164,32 @@ def test_a_person_registers_signs_in_edits_signs_out_and_meets_a_protected_page(
         assert [error for error in errors if "status of 403" not in error] == [], errors
         assert len(errors) == 2
         page.close()
+
+
+def test_no_page_scrolls_sideways_on_a_phone(browser: object, tmp_path: Path) -> None:
+    """At 390 px, every starter page and every action page fits the screen's width (wide
+    tables and code scroll inside their own box), and history keeps comments in view."""
+    from wiki.cli import starter_pages
+
+    starters = ["/" + name for name, _ in starter_pages(PROJECT_ROOT / "pages")]
+    actions = ["/+history/FrontPage", "/+diff/FrontPage?from=0&to=1", "/+info/FrontPage", "/+edit/FrontPage",
+               "/+attachments/FrontPage", "/+recent", "/+index", "/+search?q=wiki&fulltext=1", "/+backlinks/FrontPage",
+               "/+orphans", "/+wanted", "/+login", "/+register", "/+new", "/+print/HelpOnEditing", "/+raw/FrontPage",
+               "/+revert/FrontPage?rev=1", "/NoSuchPage", "/+search?q=Brand+New+Page"]
+    with sites.wiki_serve(tmp_path / "data") as site:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.set_viewport_size({"width": 390, "height": 844})
+        wide = []
+        for path in starters + actions:
+            page.goto(site.url(path))
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                wide.append(f"{path}: {width} px")
+        assert wide == [], wide
+        page.goto(site.url("/+history/FrontPage"))
+        comment = page.locator("table.history td.comment").first.bounding_box()
+        assert comment is not None and comment["x"] + comment["width"] <= 390
+        folder = SCREENSHOTS / "phone"
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / "history.png"), full_page=True)
+        page.close()
