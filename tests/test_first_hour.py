@@ -81,3 +81,30 @@ def test_the_title_is_shown_once(client: WikiClient) -> None:
     sub = client.get("/Projects/Plan").get_data(as_text=True)
     sub_main = sub[sub.index("<main"):]
     assert sub_main.count("<h1") == 1 and '<p class="page-path">' in sub_main and 'href="/Projects"' in sub_main
+
+
+def test_a_save_says_saved_once_and_a_clean_merge_says_with_whom(client: WikiClient) -> None:
+    assert client.save("SandBox", "first line\n\nsecond line\n").status_code == 303
+    view = client.get("/SandBox").get_data(as_text=True)
+    assert '<p class="notice saved" role="status">Saved.</p>' in view
+    assert "Saved." not in client.get("/SandBox").get_data(as_text=True)  # once
+    mine = client.form("/+edit/SandBox")
+    client.save("SandBox", "first line, theirs\n\nsecond line\n")
+    client.get("/SandBox")
+    merged = client.post("/+edit/SandBox", data={**mine, "text": "first line\n\nsecond line, mine\n", "action": "save"})
+    assert merged.status_code == 303
+    said = client.get("/SandBox").get_data(as_text=True)
+    assert "merged with the changes of revision 3 by anonymous" in said
+
+
+def test_conflict_markers_and_an_emptied_page_are_asked_about(client: WikiClient) -> None:
+    marked = "mine\n<<<<<<< your version\nA\n=======\nB\n>>>>>>> revision 3\n"
+    asked = client.save("SandBox", marked)
+    body = asked.get_data(as_text=True)
+    assert asked.status_code == 409 and "conflict markers" in body and "&lt;&lt;&lt;&lt;&lt;&lt;&lt; your version" in body
+    assert client.get("/+raw/SandBox").get_data(as_text=True) != marked  # nothing saved
+    assert client.save("SandBox", marked, keep_markers="1").status_code == 303
+    emptied = client.save("SandBox", "  \n")
+    assert emptied.status_code == 409 and "The text is empty" in emptied.get_data(as_text=True)
+    assert client.save("SandBox", "", confirm_empty="1").status_code == 303
+    assert client.save("Brand New", "<<<<<<< not ours\n").status_code == 303  # only the merge's own markers

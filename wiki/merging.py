@@ -21,6 +21,19 @@ def _lines(text: str) -> list[str]:
     return [line if line.endswith("\n") else line + "\n" for line in text.splitlines(keepends=True)]
 
 
+START_MARKER, MID_MARKER, END_MARKER = "<<<<<<<", "=======", ">>>>>>>"
+YOURS = "your version"
+
+
+def has_conflict_markers(text: str) -> bool:
+    """Whether `text` still holds a clash as `merge` marks it: its three marker lines, in order."""
+    start = text.find(f"{START_MARKER} {YOURS}\n")
+    if start < 0 or (start and text[start - 1] != "\n"):
+        return False
+    middle = text.find(f"\n{MID_MARKER}\n", start)
+    return middle >= 0 and text.find(f"\n{END_MARKER} ", middle) >= 0
+
+
 def merge(base: str, theirs: str, yours: str, their_label: str) -> Merged:
     """Combine both changes to `base`; where both changed the same lines, keep both between
     conflict markers (yours first) and count the conflict."""
@@ -28,8 +41,7 @@ def merge(base: str, theirs: str, yours: str, their_label: str) -> Merged:
                            sequence_matcher=patiencediff.PatienceSequenceMatcher)  # type: ignore[arg-type]
     conflicts = sum(1 for region in merger.merge_regions() if region[0] == "conflict")
     lines = merger.merge_lines(
-        name_a="your version", name_b=their_label,
-        start_marker="<<<<<<<", mid_marker="=======", end_marker=">>>>>>>",
+        name_a=YOURS, name_b=their_label, start_marker=START_MARKER, mid_marker=MID_MARKER, end_marker=END_MARKER,
     )
     text = "".join(lines)
     if not yours.endswith("\n") and not theirs.endswith("\n") and text.endswith("\n"):

@@ -25,6 +25,8 @@ from wiki.errors import InvalidPageName
 from wiki.sessions import COOKIE as SESSION_COOKIE
 from wiki.storage import PageStore
 
+NOTICE_COOKIE = "wiki_notice"  # views/page.py says "Saved." with it: such a view is the full app's
+
 # What werkzeug drops from a 304 (RFC 9110 says a 304 carries no representation headers).
 MEMORY_LIMIT = 32 * 1024 * 1024  # bytes of responses kept in memory per process; the files keep the rest
 NOT_IN_304 = {"content-type", "content-length", "content-encoding", "content-language", "content-md5", "content-range"}
@@ -113,8 +115,9 @@ class PageCache:
             return None
         # Stored responses are an anonymous reader's: a signed-in person (a session cookie, or a
         # name the web server authenticated) gets pages made for them by the full app.
-        if environ.get("REMOTE_USER") or SESSION_COOKIE + "=" in str(environ.get("HTTP_COOKIE", "")):
-            return None
+        cookies = str(environ.get("HTTP_COOKIE", ""))
+        if environ.get("REMOTE_USER") or SESSION_COOKIE + "=" in cookies or NOTICE_COOKIE + "=" in cookies:
+            return None  # (or the "Saved." a save left for the next view)
         if self.trusted_hosts and not _trusted(str(environ.get("HTTP_HOST", "")), self.trusted_hosts):
             return None
         try:

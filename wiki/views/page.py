@@ -24,12 +24,14 @@ from wiki.errors import (
     TooManyRequests,
     WikiError,
 )
-from wiki.merging import Merged, merge
+from wiki.merging import Merged, has_conflict_markers, merge
+from wiki.pagecache import NOTICE_COOKIE
 from wiki.site import Site
 from wiki.views.accounts import check_textcha, textcha
 from wiki.views.base import (
     WikiRequest,
     absolute,
+    author_name,
     form_fields,
     int_arg,
     page_name,
@@ -41,6 +43,7 @@ from wiki.views.base import (
 from wiki.views.history import diff_rows
 
 MAX_COMMENT = 500
+
 TEMPLATE_SUFFIX = "Template"  # pages named so are offered as the start of a new page
 REDIRECT = re.compile(r"\A#redirect[ \t]+(.+?)[ \t]*$", re.I | re.M)
 
@@ -119,23 +122,28 @@ def show_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         if destination != name:
             return redirect(request, request.url_for("show_page", name=destination, redirected_from=name), 302)
     redirected_from = request.args.get("redirected_from", "")
+    notice = _notice(wiki, request, name)
     html, volatile = wiki.render_html(request, page, request.reader)
     content = Markup(html)
     # A signed-in person's view names them and shows what they may read: an ETag of its own.
     personal = f"{request.reader.name}|{wiki.view_class(request.reader)}" if request.reader.known else ""
     etag = wiki.page_etag(request.script_root, name, page.revision, volatile, redirected_from + personal)
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains(etag) and not notice:
         response = Response(status=304)
     else:
         response = themed(
             wiki, request, "show_page.mako", title=name, page=name,
             robots="noindex,nofollow" if wanted else "index,follow",
             revision=page.revision, current=current, entry=wiki.store.log_entry(name, page.revision), content=content,
-            redirected_from=redirected_from,
+            redirected_from=redirected_from, notice=notice,
         )
-        if not request.args and not volatile:
+        if not request.args and not volatile and not notice:
             response.cacheable = True  # type: ignore[attr-defined]  # app.py keeps the finished response
     response.set_etag(etag)
+    if notice:  # said once: this answer is for this person, now, and kept by no cache
+        response.delete_cookie(NOTICE_COOKIE, path=request.script_root or "/")
+        response.headers["Cache-Control"] = "no-store"
+        return response
     response.headers["Cache-Control"] = f"public, max-age={wiki.config.page_cache_seconds}, must-revalidate" \
         if wiki.config.page_cache_seconds else "no-cache"
     return response
@@ -165,14 +173,14 @@ def _editor(
     status: int = 200, preview: Markup | None = None, conflict: EditConflict | None = None,
     their_changes: list[dict[str, str]] | None = None, your_changes: list[dict[str, str]] | None = None,
     conflicts: int = 0, draft: Draft | None = None, templates: list[str] | None = None, error: str = "",
-    retry_after: int | None = None,
+    retry_after: int | None = None, confirm: str = "",
 ) -> Response:
     response = themed(
         wiki, request, "edit_page.mako", status, title=f"Edit {name}", page=name, error=error,
         text=text, base_revision=base_revision, comment=comment, preview=preview,
         conflict=conflict, their_changes=their_changes or [], your_changes=your_changes or [], conflicts=conflicts,
         is_new=not wiki.store.exists(name), draft=draft, draft_age=age(draft) if draft else "",
-        templates=templates or [], question=textcha(wiki, request),
+        templates=templates or [], question=textcha(wiki, request), confirm=confirm,
     )
     response.headers["Cache-Control"] = "no-store"
     if retry_after is not None:
@@ -266,12 +274,18 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment, preview=preview)
     if form.get("action") != "save":
         raise BadRequest("Choose Preview or Save.")
+    doubt = _doubt(wiki, name, text, form)
+    if doubt:  # asked, not refused: the person ticks the box and saves again
+        return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment, status=409,
+                       error=doubt[0], confirm=doubt[1])
+    merged_with: list[int] = []
 
     def merge_with_theirs(base: str, theirs: str, latest: int) -> tuple[str, str]:
         """Called by the store under the page's lock when someone saved since `base_revision`."""
         merged = merge(base, theirs, text, their_label=f"revision {latest}")
         if merged.conflicts:
             raise MergeConflict(name, base_revision, latest, merged, base, theirs)
+        merged_with.append(latest)
         note = f"merged with revision {latest}"
         return merged.text, f"{comment} ({note})" if comment else note.capitalize()
 
@@ -289,7 +303,47 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     except (*RETRYABLE, PermissionDenied, TooManyRequests) as failed:  # refused: the text goes back
         return _save_failed(wiki, request, name, text, base_revision, comment, owner, failed)
     wiki.drafts.discard(owner, name)
-    return redirect(request, request.page_url(name))
+    response = redirect(request, request.page_url(name))
+    # Said on the page view that follows (the address stays the page's own): "Saved." or
+    # "Merged with the changes of revision N by X."
+    kind = f"merged-{merged_with[0]}" if merged_with else "saved"
+    response.set_cookie(NOTICE_COOKIE, f"{kind}.{_notice_key(name)}", max_age=120,
+                        path=request.script_root or "/", httponly=True, samesite="Lax",
+                        secure=request.scheme == "https")
+    return response
+
+
+def _doubt(wiki: Site, name: str, text: str, form: dict[str, str]) -> tuple[str, str] | None:
+    """(What to ask, the confirming field) before a save that is probably a mistake: conflict
+    markers still in the text, or a page emptied. None when there is nothing to ask."""
+    if has_conflict_markers(text) and not form.get("keep_markers"):
+        return ("The text still holds conflict markers (the <<<<<<< your version, ======= and >>>>>>> lines). "
+                "Keep what should stay, remove the markers, and save; or tick the box to save them as they are. "
+                "Nothing was saved.", "keep_markers")
+    if not text.strip() and wiki.store.exists(name) and not form.get("confirm_empty"):
+        return ("The text is empty. Saving keeps an empty page (to remove it, use Delete); tick the box to save "
+                "it empty. Nothing was saved.", "confirm_empty")
+    return None
+
+
+def _notice_key(name: str) -> str:
+    """Which page a notice is for (a cookie value holds no page name as it is)."""
+    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:12]
+
+
+def _notice(wiki: Site, request: WikiRequest, name: str) -> str:
+    """The saved/merged notice a save left for this page's plain view ("" for none)."""
+    value, _, key = request.cookies.get(NOTICE_COOKIE, "").partition(".")
+    if request.args or key != _notice_key(name):
+        return ""
+    if value == "saved":
+        return "Saved."
+    number = whole_number(value.removeprefix("merged-")) if value.startswith("merged-") else None
+    if number is None:
+        return ""
+    entry = wiki.store.log_entry(name, number)
+    who = f" by {author_name(wiki, request, entry)}" if entry else ""
+    return f"Saved, and merged with the changes of revision {number}{who}, saved while you were editing."
 
 
 def _save_failed(wiki: Site, request: WikiRequest, name: str, text: str, base_revision: int, comment: str,

@@ -44,6 +44,11 @@ ${text}</textarea>
   <label for="edit-textcha">${question}</label>
   <input id="edit-textcha" type="text" name="textcha_answer" autocomplete="off">
   % endif
+  % if confirm == 'keep_markers':
+  <label class="checkbox"><input type="checkbox" name="keep_markers" value="1"> Save the conflict markers as they are</label>
+  % elif confirm == 'confirm_empty':
+  <label class="checkbox"><input type="checkbox" name="confirm_empty" value="1"> Yes, save this page empty</label>
+  % endif
   <div class="buttons">
     <button type="submit" name="action" value="preview">Preview</button>
     <button type="submit" name="action" value="save" class="primary">Save</button>

@@ -8,6 +8,9 @@
 % else:
 <h1 class="page-title">${parent.crumbs(page) | n}</h1>
 % endif
+% if notice:
+<p class="notice saved" role="status">${notice}</p>
+% endif
 % if redirected_from:
 <p class="redirected">(Redirected from <a href="${url('show_page', name=redirected_from, redirect='no')}">${redirected_from}</a>)</p>
 % endif
