@@ -26,7 +26,7 @@ stem: Callable[[str], str] = functools.lru_cache(maxsize=50_000)(stemmer_for_lan
 
 # Markdown's marks, taken out of a snippet's text so that it reads as the page does. Each
 # pattern is linear in the text (no nested quantifiers): snippets are made on every search.
-MARKUP = [
+MARKUP: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^[ \t]*(?:```|~~~)[^\n]*$", re.M), ""),  # code fences (the code stays)
     (re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M), ""),  # table rules
     (re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,9}[.)][ \t]+)", re.M), ""),  # line marks
@@ -38,9 +38,21 @@ MARKUP = [
     (re.compile(r"<<[^<>\n]{0,300}>>"), ""),  # macros
     (re.compile(r"<(https?://[^<>\s]{0,500})>"), r"\1"),  # autolinks
     (re.compile(r"</?[A-Za-z][\w-]{0,30}(?:\s[^<>\n]{0,300})?>"), ""),  # HTML tags (a page shows none)
-    (re.compile(r"(?<![\w*_`])[*_`]{1,3}(?=\S)|(?<=\S)[*_`]{1,3}(?![\w*_`])"), ""),  # emphasis and code marks
-    (re.compile(r"[ \t]*\|[ \t]*"), " "),  # table cells
+    (re.compile(r"[*_`]{1,3}"), lambda match: _mark_or_text(match)),  # emphasis and code marks (defined below)
 ]
+WORDY = frozenset("_*`")  # with letters and digits: what a mark touching it is part of (snake_case)
+
+
+def _mark_or_text(match: re.Match[str]) -> str:
+    """A run of *, _ or ` that opens (nothing wordy before, text after) or closes (text before,
+    nothing wordy after) is a mark and goes; one inside a word (snake_case) stays. A callback
+    on each run costs less than a pattern that looks around at every character."""
+    text, (start, end) = match.string, match.span()
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    opens = not (before.isalnum() or before in WORDY) and not after.isspace()
+    closes = not before.isspace() and not (after.isalnum() or after in WORDY)
+    return "" if opens or closes else match.group()
 
 
 def readable_text(markdown: str) -> str:
@@ -49,7 +61,7 @@ def readable_text(markdown: str) -> str:
     text = without_instructions(markdown)[:SCAN_LIMIT + SNIPPET_CHARS]
     for pattern, replacement in MARKUP:
         text = pattern.sub(replacement, text)
-    return text
+    return text.replace("|", " ")  # table cells
 
 
 class SnippetMaker:
