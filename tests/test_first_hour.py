@@ -108,3 +108,29 @@ def test_conflict_markers_and_an_emptied_page_are_asked_about(client: WikiClient
     assert emptied.status_code == 409 and "The text is empty" in emptied.get_data(as_text=True)
     assert client.save("SandBox", "", confirm_empty="1").status_code == 303
     assert client.save("Brand New", "<<<<<<< not ours\n").status_code == 303  # only the merge's own markers
+
+
+def test_diffs_mark_the_words_that_changed_inline_and_side_by_side(client: WikiClient) -> None:
+    client.save("SandBox", "The quick brown fox jumps.\nUnchanged line.\nGone entirely.\n")
+    client.save("SandBox", "The quick red fox jumps.\nUnchanged line.\nSomething else.\n")
+    inline = client.get("/+diff/SandBox?from=2&to=3").get_data(as_text=True)
+    assert '<del>The quick <mark class="word">brown</mark> fox jumps.</del>' in inline
+    assert '<ins>The quick <mark class="word">red</mark> fox jumps.</ins>' in inline
+    assert "<del>Gone entirely.</del>" in inline  # nothing in common: the whole line is the change
+    assert 'href="/+diff/SandBox?mode=side&amp;from=2&amp;to=3"' in inline
+    side = client.get("/+diff/SandBox?from=2&to=3&mode=side").get_data(as_text=True)
+    row = re.search(r'<tr class="change"><td class="removed"><del>The quick <mark class="word">brown</mark>.*?</tr>',
+                    side, re.S)
+    assert row and '<td class="added"><ins>The quick <mark class="word">red</mark> fox jumps.</ins></td>' in row.group(0)
+    assert '<tr class="context"><td>Unchanged line.</td><td>Unchanged line.</td></tr>' in side
+    assert client.get("/+diff/SandBox?mode=sideways").status_code == 400
+
+
+def test_a_huge_diff_marks_words_within_a_budget(client: WikiClient) -> None:
+    from wiki.views.history import diff_rows
+
+    old = "".join(f"line {n} of the old text here\n" for n in range(20_000))
+    new = "".join(f"line {n} of the new text here\n" for n in range(20_000))
+    rows = diff_rows(old, new)
+    marked = sum(1 for row in rows if row.get("parts"))
+    assert 0 < marked < 20_000  # the first lines are marked; the rest show whole

@@ -200,7 +200,7 @@ def urls_for_rule(rule_endpoint: str, arguments: set[str], pages: list[str]) -> 
         return
     queries = {
         "show_page": ["", "?rev=1", "?redirect=no"], "raw_page": ["", "?rev=1"], "print_page": [""],
-        "diff_page": ["", "?from=0&to=1", "?format=unified"], "page_history": [""], "page_info": [""],
+        "diff_page": ["", "?from=0&to=1", "?format=unified", "?mode=side"], "page_history": [""], "page_info": [""],
         "page_backlinks": [""], "page_feed": [""], "page_attachments": [""], "edit_page": [""],
         "revert_page": ["?rev=1"], "delete_page": [""], "rename_page": [""],
         "download_attachment": ["?file=known.txt", "?file=group.txt"],

@@ -1,6 +1,10 @@
 """A page's history and the differences between any two of its revisions."""
 from __future__ import annotations
 
+import difflib
+import re
+from typing import Any
+
 from werkzeug.wrappers import Response
 
 from wiki.editlog import DELETE, LogEntry, is_revision
@@ -13,9 +17,85 @@ CONTEXT_LINES = 3
 HISTORY_PAGE = 100  # revisions a history page shows; older ones are a link away
 
 
-def diff_rows(old: str, new: str) -> list[dict[str, str]]:
-    """Rows for an HTML diff: each {'kind': 'hunk'|'context'|'added'|'removed', 'text': line}."""
-    rows = []
+WORD = re.compile(r"\w+|\s+|[^\w\s]")
+WORDLIKE = re.compile(r"\w")
+MAX_WORDS = 400  # tokens per line compared word by word (a pairwise comparison costs their product)
+WORD_BUDGET = 200_000  # ~token pairs one diff may compare in all: a huge diff marks its first lines only
+
+
+def _changed_words(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]] | None:
+    """Each line as (text, changed) parts, when the two lines share some words; None when they
+    share none (or are too long to compare): then the whole line is the change."""
+    a, b = WORD.findall(old), WORD.findall(new)
+    if len(a) > MAX_WORDS or len(b) > MAX_WORDS:
+        return None
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if not any(WORDLIKE.search("".join(a[block.a:block.a + block.size])) for block in matcher.get_matching_blocks()):
+        return None  # only spaces or punctuation in common
+    old_parts: list[tuple[str, bool]] = []
+    new_parts: list[tuple[str, bool]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if i2 > i1:
+            old_parts.append(("".join(a[i1:i2]), tag != "equal"))
+        if j2 > j1:
+            new_parts.append(("".join(b[j1:j2]), tag != "equal"))
+    return old_parts, new_parts
+
+
+def _mark_words(rows: list[dict[str, Any]]) -> None:
+    """Within a run of removed lines followed by added lines, pair them in order and mark the
+    words that changed (rows get 'parts': [(text, changed)])."""
+    index, budget = 0, WORD_BUDGET
+    while index < len(rows) and budget > 0:
+        if rows[index]["kind"] != "removed":
+            index += 1
+            continue
+        removed_end = index
+        while removed_end < len(rows) and rows[removed_end]["kind"] == "removed":
+            removed_end += 1
+        added_end = removed_end
+        while added_end < len(rows) and rows[added_end]["kind"] == "added":
+            added_end += 1
+        for offset in range(min(removed_end - index, added_end - removed_end)):
+            old, new = rows[index + offset], rows[removed_end + offset]
+            budget -= max(1, len(old["text"])) * max(1, len(new["text"])) // 25  # ~ tokens x tokens
+            if budget <= 0:
+                break
+            parts = _changed_words(old["text"], new["text"])
+            if parts:
+                old["parts"], new["parts"] = parts
+        index = added_end
+
+
+def side_by_side(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+    """The rows as (left, right) pairs: context on both sides, removed lines beside the added
+    lines that replaced them."""
+    pairs: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        if row["kind"] in ("context", "hunk"):
+            pairs.append((row, row))
+            index += 1
+            continue
+        removed: list[dict[str, Any]] = []
+        added: list[dict[str, Any]] = []
+        while index < len(rows) and rows[index]["kind"] == "removed":
+            removed.append(rows[index])
+            index += 1
+        while index < len(rows) and rows[index]["kind"] == "added":
+            added.append(rows[index])
+            index += 1
+        for offset in range(max(len(removed), len(added))):
+            pairs.append((removed[offset] if offset < len(removed) else None,
+                          added[offset] if offset < len(added) else None))
+    return pairs
+
+
+def diff_rows(old: str, new: str) -> list[dict[str, Any]]:
+    """Rows for an HTML diff: each {'kind': 'hunk'|'context'|'added'|'removed', 'text': line},
+    and for a changed line paired with its replacement, 'parts': [(text, changed)]."""
+    rows: list[dict[str, Any]] = []
     lines = unified_diff(old.splitlines(), new.splitlines(), context=CONTEXT_LINES, lineterm="")
     for line in list(lines)[2:]:
         if line.startswith("@@"):
@@ -26,6 +106,7 @@ def diff_rows(old: str, new: str) -> list[dict[str, str]]:
             rows.append({"kind": "removed", "text": line[1:]})
         else:
             rows.append({"kind": "context", "text": line[1:]})
+    _mark_words(rows)
     return rows
 
 
@@ -91,8 +172,13 @@ def diff_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         return response
     if request.args.get("format", "html") != "html":
         raise BadRequest("format must be html or unified.")
+    mode = request.args.get("mode", "inline")
+    if mode not in ("inline", "side"):
+        raise BadRequest("mode must be inline or side.")
+    rows = diff_rows(old, new)
     return themed(
-        wiki, request, "diff_page.mako", title=f"Changes to {name}", page=name,
-        start=start, to=to, current=current, rows=diff_rows(old, new),
+        wiki, request, "diff_page.mako", title=f"Changes to {name}", page=name, mode=mode,
+        side=side_by_side(rows) if mode == "side" else [],
+        start=start, to=to, current=current, rows=rows,
         start_entry=wiki.store.log_entry(name, start), to_entry=wiki.store.log_entry(name, to),
     )

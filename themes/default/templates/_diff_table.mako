@@ -5,9 +5,9 @@
 % for row in rows:
     <tr class="${row['kind']}"><td class="marker" aria-hidden="true">${{'added': '+', 'removed': '−', 'hunk': '', 'context': ''}[row['kind']]}</td>\
 % if row['kind'] == 'added':
-<td><ins>${row['text']}</ins></td>\
+<td><ins><%include file="_diff_line.mako" args="row=row"/></ins></td>\
 % elif row['kind'] == 'removed':
-<td><del>${row['text']}</del></td>\
+<td><del><%include file="_diff_line.mako" args="row=row"/></del></td>\
 % else:
 <td>${row['text']}</td>\
 % endif

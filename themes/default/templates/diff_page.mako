@@ -25,7 +25,16 @@ nothing (the page did not exist)\
 % if to < current:
   <a href="${url('diff_page', name=page, **{'from': to, 'to': to + 1})}" rel="nofollow">Next change →</a>
 % endif
+% if mode == 'side':
+  <a href="${url('diff_page', name=page, **{'from': start, 'to': to})}" rel="nofollow">Inline</a>
+% else:
+  <a href="${url('diff_page', name=page, mode='side', **{'from': start, 'to': to})}" rel="nofollow">Side by side</a>
+% endif
   <a href="${url('diff_page', name=page, format='unified', **{'from': start, 'to': to})}" rel="nofollow">Unified diff (text)</a>
   <a href="${url('page_history', name=page)}">History</a>
 </nav>
+% if mode == 'side':
+<%include file="_diff_side.mako" args="pairs=side, caption='Lines before and after'"/>
+% else:
 <%include file="_diff_table.mako" args="rows=rows, caption='Lines removed and added'"/>
+% endif
