@@ -398,3 +398,19 @@ def test_account_pages_refuse_whoever_may_not(moin_config: Config) -> None:
                                          "password": "new password", "password2": "new password"})
     assert wrong.status_code == 403
     client_of(moin_config).sign_in("JaneDoe", PASSWORD)  # unchanged
+
+
+def test_a_rate_limit_store_that_cannot_be_opened_lets_requests_by_at_once(tmp_path: Path,
+                                                                           capfd: pytest.CaptureFixture[str]) -> None:
+    """The limits must never take the wiki down: a store that cannot be used (here a folder
+    where the file should be; a read-only or full disk alike) is reported and skipped, without
+    waiting out the busy timeout, which only a locked database is worth."""
+    import time
+
+    (tmp_path / "limits.sqlite").mkdir()
+    limiter = RateLimiter(tmp_path / "limits.sqlite", {"save": (1, 60)})
+    started = time.monotonic()
+    limiter.hit("save", "192.0.2.1")
+    limiter.hit("save", "192.0.2.1")  # over the limit, but nothing could be counted
+    assert time.monotonic() - started < 1.0
+    assert "rate limits not checked" in capfd.readouterr().err

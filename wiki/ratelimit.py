@@ -63,7 +63,8 @@ class RateLimiter:
             except sqlite3.OperationalError as error:
                 # "database is locked" can come at once (switching to WAL, opening while another
                 # process sets the file up), whatever the busy timeout: try again for a while.
-                if time.monotonic() < deadline:
+                # Anything else (a read-only or full disk) will not pass by waiting.
+                if "locked" in str(error) and time.monotonic() < deadline:
                     stale = getattr(self._local, "db", None)
                     if stale is not None:
                         stale.close()
