@@ -227,11 +227,16 @@ class _CamelCaseProcessor(Treeprocessor):  # type: ignore[misc]
         return head, nodes
 
 
-class _RelativeLinkProcessor(Treeprocessor):  # type: ignore[misc]
-    """A link written relative (`[index](+index)`, `[up](../Other)`) means relative to the page's
-    own address, wherever the page is shown (its print view, /+print/Page, resolved "+index" to
-    /+print/+index): made absolute against the page's URL. An export's relative addresses are
-    left to the export, which points them at its own files."""
+class _LinkTargetProcessor(Treeprocessor):  # type: ignore[misc]
+    """The targets of links and images the text wrote itself, in one walk of the tree:
+
+    - `attachment:file.png` (this page's) or `attachment:Other/Page/file.png` becomes the file's
+      URL; a missing file becomes a link to the upload page;
+    - a relative address (`[index](+index)`, `[up](../Other)`) means relative to the page's own
+      address, wherever the page is shown (in its print view, /+print/Page, "+index" would be
+      /+print/+index): it is made absolute against the page's URL. An export's addresses are
+      relative: those are left to the export, which points them at its own files.
+    """
 
     def __init__(self, md: markdown.Markdown, links: _WikiLinks) -> None:
         super().__init__(md)
@@ -241,46 +246,35 @@ class _RelativeLinkProcessor(Treeprocessor):  # type: ignore[misc]
         context = self.links.context
         assert context is not None
         base = context.page_url(context.page)
-        if not base.startswith("/"):
-            return
-        for element in root.iter():
-            attribute = {"a": "href", "img": "src"}.get(element.tag)
-            value = element.get(attribute) if attribute else None
-            if value and not value.startswith(("/", "#", "?")) and not urllib.parse.urlsplit(value).scheme:
-                element.set(attribute, urllib.parse.urljoin(base, value))  # type: ignore[arg-type]
-
-
-class _AttachmentProcessor(Treeprocessor):  # type: ignore[misc]
-    """`attachment:file.png` (this page's) or `attachment:Other/Page/file.png` in a link or an
-    image becomes the file's URL; a missing file becomes a link to the upload page."""
-
-    def __init__(self, md: markdown.Markdown, links: _WikiLinks) -> None:
-        super().__init__(md)
-        self.links = links
-
-    def run(self, root: etree.Element) -> None:
-        context = self.links.context
-        assert context is not None
         for parent in root.iter():
             for index, element in enumerate(list(parent)):
                 attribute = {"a": "href", "img": "src"}.get(element.tag)
                 value = element.get(attribute) if attribute else None
-                if not value or not value.startswith(ATTACHMENT_SCHEME):
+                if not value or not attribute:
                     continue
-                page_part, _, filename = value[len(ATTACHMENT_SCHEME):].rpartition("/")
-                try:
-                    page = names.resolve_relative(context.page, page_part) if page_part else context.page
-                except InvalidPageName:
-                    page = context.page
-                if context.attachment_exists(page, filename):
-                    element.set(attribute, context.attachment_url(page, filename))  # type: ignore[arg-type]
-                    continue
-                missing = etree.Element("a", {"href": context.attachments_url(page), "class": "attachment missing",
-                                              "title": f"{filename} is not attached yet: upload it"})
-                missing.text = AtomicString(element.get("alt") or element.text or filename)
-                missing.tail = element.tail
-                parent.remove(element)
-                parent.insert(index, missing)
+                if value.startswith(ATTACHMENT_SCHEME):
+                    self._attachment(context, parent, index, element, attribute, value)
+                elif base.startswith("/") and not value.startswith(("/", "#", "?")) \
+                        and not urllib.parse.urlsplit(value).scheme:
+                    element.set(attribute, urllib.parse.urljoin(base, value))
+
+    @staticmethod
+    def _attachment(context: LinkContext, parent: etree.Element, index: int, element: etree.Element,
+                    attribute: str, value: str) -> None:
+        page_part, _, filename = value[len(ATTACHMENT_SCHEME):].rpartition("/")
+        try:
+            page = names.resolve_relative(context.page, page_part) if page_part else context.page
+        except InvalidPageName:
+            page = context.page
+        if context.attachment_exists(page, filename):
+            element.set(attribute, context.attachment_url(page, filename))
+            return
+        missing = etree.Element("a", {"href": context.attachments_url(page), "class": "attachment missing",
+                                      "title": f"{filename} is not attached yet: upload it"})
+        missing.text = AtomicString(element.get("alt") or element.text or filename)
+        missing.tail = element.tail
+        parent.remove(element)
+        parent.insert(index, missing)
 
 
 class WikiExtension(Extension):  # type: ignore[misc]
@@ -301,8 +295,7 @@ class WikiExtension(Extension):  # type: ignore[misc]
         macros = MacroProcessor(self._context, self.links.page_element, self.include, md.htmlStash.store)
         md.inlinePatterns.register(macros, "macro", 176)
         defuse.register(md)
-        md.treeprocessors.register(_AttachmentProcessor(md, self.links), "attachments", 16)
-        md.treeprocessors.register(_RelativeLinkProcessor(md, self.links), "relative-links", 14)
+        md.treeprocessors.register(_LinkTargetProcessor(md, self.links), "link-targets", 16)
         if self.camelcase:
             md.treeprocessors.register(_CamelCaseProcessor(md, self.links), "camelcase", 15)
 
