@@ -22,7 +22,7 @@ from pathlib import Path
 from wiki import acl
 from wiki.atomic import write_best_effort
 from wiki.editlog import RENAME
-from wiki.recovery import latest_revision_file, revision_file
+from wiki.recovery import latest_revision_file, names_in, revision_file
 from wiki.storage import PageStore
 
 FORMAT = "flatwiki-acl-table 2"
@@ -76,7 +76,7 @@ class AclTable:
     def _from_pages(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         acls: dict[str, list[str]] = {}
         groups: dict[str, list[str]] = {}
-        for name in self._every_name():
+        for name in names_in(self.store.pages_dir):
             self._refresh(name, acls, groups)
         return acls, groups
 
@@ -96,21 +96,6 @@ class AclTable:
         """Whether the table, caught up with the edit-log, says what the pages themselves say."""
         self.current()
         return (self.acls, self.groups) == self._from_pages()
-
-    def _every_name(self) -> list[str]:
-        from wiki import names
-
-        try:
-            folders = os.listdir(self.store.pages_dir)
-        except FileNotFoundError:
-            return []
-        found = []
-        for folder in folders:
-            try:
-                found.append(names.unquote_fs(folder))
-            except ValueError:
-                continue
-        return found
 
     def _catch_up(self, size: int) -> None:
         if self.offset > size:  # the log was replaced (restored from a backup): start again

@@ -26,6 +26,21 @@ def revision_file(number: int) -> str:
     return f"{number:08d}"
 
 
+def names_in(folder: Path | str) -> list[str]:
+    """The page names of a folder of quoted names (pages/, pending/); anything else is skipped."""
+    try:
+        entries = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    found = []
+    for fsname in entries:
+        try:
+            found.append(names.unquote_fs(fsname))
+        except ValueError:
+            continue
+    return found
+
+
 def latest_revision_file(page_dir: Path | str) -> int:
     """The highest revision number with a file (0 if none): what `current` should at least say."""
     try:
@@ -156,17 +171,7 @@ class PendingChanges:
 
     def pending_names(self) -> set[str]:
         """Pages with a change under way or left half done by a killed process."""
-        try:
-            marked = os.listdir(self._pending_path)
-        except FileNotFoundError:
-            return set()
-        found = set()
-        for fsname in marked:
-            try:
-                found.add(names.unquote_fs(fsname))
-            except ValueError:
-                continue
-        return found
+        return set(names_in(self._pending_path))
 
     def has_pending(self) -> bool:
         """Whether some change is under way or was killed (the fast path then steps aside)."""
