@@ -12,7 +12,7 @@ from wiki.errors import BadRequest, PermissionDenied, SignInRequired, WikiError
 from wiki.sessions import COOKIE as SESSION_COOKIE
 from wiki.sessions import Session
 from wiki.site import Site
-from wiki.users import MAX_PASSWORD, validate_name, validate_password
+from wiki.users import MAX_PASSWORD, NameTaken, validate_name, validate_password
 from wiki.views.base import WikiRequest, form_fields, redirect, refuse_robots, themed
 
 SIGN_IN_FAILED = "The name or the password is not right (or the account cannot sign in)."
@@ -123,16 +123,12 @@ def register(wiki: Site, request: WikiRequest) -> Response:
             raise BadRequest("The two passwords differ.")
     except WikiError as error:
         return again(str(error), error.status)
-    if wiki.users.by_name(name) is None:
-        try:
-            wiki.users.create(name, password, email=email, pending=mode == "approval")
-        except BadRequest as error:
-            if "taken" not in str(error):
-                return again(str(error), 400)
-    else:
-        from wiki.users import hash_password
-
-        hash_password(password)  # the same work as making the account: the timing does not tell
+    try:
+        wiki.users.create(name, password, email=email, pending=mode == "approval")
+    except NameTaken:
+        pass  # answered as a free name is (create did the same work either way)
+    except BadRequest as error:
+        return again(str(error), error.status)
     return _form(wiki, request, "registered.mako", "Account requested" if mode == "approval" else "Account created",
                  name=name, approval=mode == "approval", target="")
 
