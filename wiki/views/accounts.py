@@ -38,14 +38,19 @@ def _set_session(wiki: Site, request: WikiRequest, response: Response, session: 
                         secure=request.scheme == "https")
 
 
-def textcha(wiki: Site, request: WikiRequest) -> str:
-    """The question this person must answer before saving or registering ("" for none):
-    anonymous people and accounts younger than textcha_account_hours."""
-    challenges = spam.parse_textchas(wiki.config.textchas)
-    if not challenges:
-        return ""
+def _textchas(wiki: Site, request: WikiRequest) -> list[tuple[str, str]]:
+    """The questions this person is asked before saving or registering (none when they are not
+    asked): anonymous people and accounts younger than textcha_account_hours."""
     user = request.user
     if user is not None and time.time() - user.created >= wiki.config.textcha_account_hours * 3600:
+        return []
+    return spam.parse_textchas(wiki.config.textchas)
+
+
+def textcha(wiki: Site, request: WikiRequest) -> str:
+    """One of those questions, to show ("" for none)."""
+    challenges = _textchas(wiki, request)
+    if not challenges:
         return ""
     import secrets
 
@@ -53,9 +58,9 @@ def textcha(wiki: Site, request: WikiRequest) -> str:
 
 
 def check_textcha(wiki: Site, request: WikiRequest, fields: dict[str, str]) -> None:
-    if textcha(wiki, request) and not spam.textcha_passed(spam.parse_textchas(wiki.config.textchas),
-                                                          fields.get("textcha_question", ""),
-                                                          fields.get("textcha_answer", "")):
+    challenges = _textchas(wiki, request)
+    if challenges and not spam.textcha_passed(challenges, fields.get("textcha_question", ""),
+                                              fields.get("textcha_answer", "")):
         raise PermissionDenied("The answer to the question is not right. Nothing was done; try again.")
 
 
