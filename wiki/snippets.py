@@ -24,22 +24,6 @@ SCAN_LIMIT = highlight.DEFAULT_CHARLIMIT  # don't scan past what the fragmenter 
 
 stem: Callable[[str], str] = functools.lru_cache(maxsize=50_000)(stemmer_for_language("en"))
 
-# Markdown's marks, taken out of a snippet's text so that it reads as the page does. Each
-# pattern is linear in the text (no nested quantifiers): snippets are made on every search.
-MARKUP: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"^[ \t]*(?:```|~~~)[^\n]*$", re.M), ""),  # code fences (the code stays)
-    (re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M), ""),  # table rules
-    (re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,9}[.)][ \t]+)", re.M), ""),  # line marks
-    # No bracket inside a bracketed part, and bounded lengths: from each of a run of "[" (or
-    # "<", "(") the search stops at once, so a hostile run of them costs linear time.
-    (re.compile(r"!\[([^\[\]\n]{0,300})\]\([^()\n]{0,500}\)"), r"\1"),  # images: their description
-    (re.compile(r"\[\[(?:[^\[\]|\n]{0,300}\|)?([^\[\]\n]{0,300})\]\]"), r"\1"),  # [[target|label]]: what shows
-    (re.compile(r"\[([^\[\]\n]{0,300})\](?:\([^()\n]{0,500}\)|\[[^\[\]\n]{0,100}\])"), r"\1"),  # [text](url)
-    (re.compile(r"<<[^<>\n]{0,300}>>"), ""),  # macros
-    (re.compile(r"<(https?://[^<>\s]{0,500})>"), r"\1"),  # autolinks
-    (re.compile(r"</?[A-Za-z][\w-]{0,30}(?:\s[^<>\n]{0,300})?>"), ""),  # HTML tags (a page shows none)
-    (re.compile(r"[*_`]{1,3}"), lambda match: _mark_or_text(match)),  # emphasis and code marks (defined below)
-]
 WORDY = frozenset("_*`")  # with letters and digits: what a mark touching it is part of (snake_case)
 
 
@@ -55,6 +39,22 @@ def _mark_or_text(match: re.Match[str]) -> str:
     return "" if opens or closes else match.group()
 
 
+# Markdown's marks, taken out of a snippet's text so that it reads as the page does. Each
+# pattern is linear in the text (no nested quantifiers): snippets are made on every search.
+MARKUP: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"^[ \t]*(?:```|~~~)[^\n]*$", re.M), ""),  # code fences (the code stays)
+    (re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M), ""),  # table rules
+    (re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,9}[.)][ \t]+)", re.M), ""),  # line marks
+    # No bracket inside a bracketed part, and bounded lengths: from each of a run of "[" (or
+    # "<", "(") the search stops at once, so a hostile run of them costs linear time.
+    (re.compile(r"!\[([^\[\]\n]{0,300})\]\([^()\n]{0,500}\)"), r"\1"),  # images: their description
+    (re.compile(r"\[\[(?:[^\[\]|\n]{0,300}\|)?([^\[\]\n]{0,300})\]\]"), r"\1"),  # [[target|label]]: what shows
+    (re.compile(r"\[([^\[\]\n]{0,300})\](?:\([^()\n]{0,500}\)|\[[^\[\]\n]{0,100}\])"), r"\1"),  # [text](url)
+    (re.compile(r"<<[^<>\n]{0,300}>>"), ""),  # macros
+    (re.compile(r"<(https?://[^<>\s]{0,500})>"), r"\1"),  # autolinks
+    (re.compile(r"</?[A-Za-z][\w-]{0,30}(?:\s[^<>\n]{0,300})?>"), ""),  # HTML tags (a page shows none)
+    (re.compile(r"[*_`]{1,3}"), _mark_or_text),  # emphasis and code marks
+]
 def readable_text(markdown: str) -> str:
     """What a reader of the page sees of its text, roughly: the Markdown without its marks
     (and without processing instructions), enough of it for a snippet."""
