@@ -54,7 +54,12 @@ def _page_state(page_dir: Path, name: str, logged: set[str]) -> tuple[bytes, int
     except FileNotFoundError:
         return None
     kept = [line for line in data.decode("utf-8", "replace").split("\n")[:-1] if line in logged]
-    entries = [LogEntry.parse(line) for line in kept]
+    entries = []
+    for line in kept:
+        try:
+            entries.append(LogEntry.parse(line))
+        except ValueError:
+            continue  # a damaged line (in both logs): copied as it is, read as nothing, as readers do
     # A rename copies the old name's history first: the copy belongs to the snapshot only
     # if the rename itself does (a line under this page's own name).
     if not any(entry.name in (name, names.quote_fs(name)) for entry in entries):
