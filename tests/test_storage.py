@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from wiki.cli import main
-from wiki.editlog import LogEntry, read_log
+from wiki.editlog import ATTACHMENT_REVISION, ATTNEW, LogEntry, read_log
 from wiki.errors import EditConflict, PageDeleted, PageNotFound, RevisionNotFound
 from wiki.links import LinkTable
 from wiki.storage import Author, PageStore
@@ -22,13 +22,42 @@ def test_save_writes_moinmoin_layout(store: PageStore, author: Author) -> None:
     assert store.save("Help/Syntax", "hello\n", base_revision=0, author=author, comment="first") == 1
     page_dir = store.root / "pages" / "Help(2f)Syntax"
     assert (page_dir / "current").read_text() == "00000001\n"
-    assert (page_dir / "revisions" / "00000001").read_bytes() == b"hello\n"
+    assert (page_dir / "revisions" / "00000001").read_bytes() == b"hello\r\n"  # 1.9 stores CRLF
+    assert store.read("Help/Syntax").text == "hello\n"
     line = (page_dir / "edit-log").read_text()
     fields = line.rstrip("\n").split("\t")
     assert len(fields) == 9
-    assert fields[1:5] == ["00000001", "SAVENEW", "Help/Syntax", "192.0.2.1"]
+    assert fields[1:5] == ["00000001", "SAVENEW", "Help(2f)Syntax", "192.0.2.1"]  # 1.9's quoteWikinameFS
     assert fields[8] == "first"
     assert store.global_log.read_text() == line
+    assert store.history("Help/Syntax")[0].name == "Help/Syntax"
+
+
+@pytest.mark.parametrize("field, name", [
+    ("Help(2f)Syntax", "Help/Syntax"),  # 1.9 and flatwiki from now on
+    ("Help/Syntax", "Help/Syntax"),  # flatwiki before: plain names keep working without a step
+    ("Caf(c3a9)(20)Menu", "Café Menu"),
+    ("Café Menu", "Café Menu"),
+    ("Notes (draft)", "Notes (draft)"),  # a plain name with parentheses of its own
+])
+def test_log_name_field_is_read_in_both_forms(field: str, name: str) -> None:
+    line = f"1700000000000000\t00000002\tSAVE\t{field}\t192.0.2.1\thost\t\t\tcomment\n"
+    assert LogEntry.parse(line).name == name
+
+
+def test_short_log_lines_are_padded_as_in_moinmoin() -> None:
+    entry = LogEntry.parse("1700000000000000\t00000001\tSAVENEW\tFront(20)Page\t10.0.0.1\n")
+    assert (entry.name, entry.address, entry.comment) == ("Front Page", "10.0.0.1", "")
+    with pytest.raises(ValueError):
+        LogEntry.parse("1700000000000000\t00000001\tSAVENEW")
+
+
+def test_attachment_lines_are_written_as_moinmoin_writes_them() -> None:
+    entry = LogEntry(1700000000000000, ATTACHMENT_REVISION, ATTNEW, "A Page", "10.0.0.1", extra="my photo%.png")
+    fields = entry.to_line().rstrip("\n").split("\t")
+    assert fields[1:4] == ["99999999", "ATTNEW", "A(20)Page"]
+    assert fields[7] == "my%20photo%25.png"
+    assert LogEntry.parse(entry.to_line()) == entry
 
 
 def test_revisions_accumulate_and_are_never_rewritten(store: PageStore, author: Author) -> None:

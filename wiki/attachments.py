@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from wiki.atomic import fsync_directory, temp_file
-from wiki.editlog import ATTDEL, ATTNEW, LogEntry, append_line
+from wiki.editlog import ATTACHMENT_REVISION, ATTDEL, ATTNEW, LogEntry, append_line
 from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, storage_error
 from wiki.storage import Author, PageStore
 
@@ -146,8 +146,7 @@ class AttachmentStore:
             shutil.move(current, versions / f"{name}.{time.time_ns() // 1000}")
 
     def _log(self, page: str, action: str, name: str, author: Author) -> None:
-        revision = self.store.current_revision(page)
-        entry = LogEntry(time.time_ns() // 1000, revision, action, page, author.address, author.host, author.user_id, name)
+        entry = LogEntry(time.time_ns() // 1000, ATTACHMENT_REVISION, action, page, author.address, author.host, author.user_id, name)
         append_line(self.store.page_dir(page) / "edit-log", entry.to_line())
         append_line(self.store.global_log, entry.to_line())
         self.store.touch_pageset()  # pages showing this attachment (or a link to it) change

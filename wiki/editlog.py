@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from wiki import names
 from wiki.atomic import FILE_MODE
+from wiki.errors import InvalidPageName
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI hit
 if TYPE_CHECKING:
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
 
 SAVE, SAVENEW, REVERT, RENAME, DELETE = "SAVE", "SAVENEW", "SAVE/REVERT", "SAVE/RENAME", "DELETE"
 ATTNEW, ATTDEL = "ATTNEW", "ATTDEL"
+ATTACHMENT_REVISION = 99999999  # what MoinMoin 1.9 writes in the revision field of an attachment's line
 
 
 @dataclass(frozen=True)
@@ -38,20 +41,51 @@ class LogEntry:
         return datetime.fromtimestamp(self.time_us / 1_000_000, tz=timezone.utc)
 
     def to_line(self) -> str:
+        """The line as MoinMoin 1.9 writes it: the page name in its file-system quoting
+        (`Help(2f)Syntax`), an attachment's file name URL-quoted."""
+        extra = quote_url(self.extra) if self.action in (ATTNEW, ATTDEL) else self.extra
         fields = [
-            str(self.time_us), f"{self.revision:08d}", self.action, self.name,
-            self.address, self.host, self.user_id, self.extra, self.comment,
+            str(self.time_us), f"{self.revision:08d}", self.action, names.quote_fs(self.name),
+            self.address, self.host, self.user_id, extra, self.comment,
         ]
         return "\t".join(_one_line(value) for value in fields) + "\n"
 
     @classmethod
     def parse(cls, line: str) -> LogEntry:
-        """Parse one line (LF or CRLF); raise ValueError for anything malformed."""
+        """Parse one line (LF or CRLF); raise ValueError for anything malformed.
+
+        The name field is read in both forms: quoted, as 1.9 (and flatwiki since 0.2) writes
+        it, and plain, as earlier flatwiki did. Missing trailing fields are empty, as in 1.9.
+        """
         fields = line.rstrip("\r\n").split("\t")
-        if len(fields) != 9:
+        if not 4 <= len(fields) <= 9:
             raise ValueError(f"expected 9 tab-separated fields, found {len(fields)}")
+        fields += [""] * (9 - len(fields))
         stamp, revision, action, name = fields[:4]
-        return cls(int(stamp), int(revision), action, name, *fields[4:])
+        extra = fields[7]
+        if action in (ATTNEW, ATTDEL) and "%" in extra:
+            from urllib.parse import unquote  # attachment lines only: not on the cached-view path
+
+            extra = unquote(extra, errors="replace")
+        address, host, user_id = fields[4:7]
+        return cls(int(stamp), int(revision), action, logged_name(name), address, host, user_id, extra, fields[8])
+
+
+def logged_name(field: str) -> str:
+    """The page name in an edit-log's name field: 1.9's quoted form, or earlier flatwiki's plain name."""
+    if "(" not in field:
+        return field  # the same in both forms: no character needed quoting
+    try:
+        return names.unquote_fs(field)
+    except InvalidPageName:
+        return field  # a plain name with a space or a parenthesis of its own
+
+
+def quote_url(value: str) -> str:
+    """1.9's url_quote: percent-encoding that keeps '/'."""
+    from urllib.parse import quote
+
+    return quote(value, safe="/")
 
 
 def _one_line(value: str) -> str:

@@ -443,7 +443,7 @@ class PageStore(PendingChanges):
                 fd, temp = temp_file(revisions, f"{number}")
                 try:
                     with os.fdopen(fd, "wb") as handle:
-                        handle.write(text.encode("utf-8"))
+                        handle.write(text.replace("\n", "\r\n").encode("utf-8"))  # 1.9 stores CRLF
                         handle.flush()
                         os.fsync(handle.fileno())
                     os.link(temp, target)  # never replaces
