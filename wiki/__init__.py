@@ -11,8 +11,9 @@ Who may import whom: a module imports only from its own row and the rows below i
     services      site                                   one wiki wired once: every cache key, the one
                                                          permission check, the after-change protocol,
                                                          recovery, a renderer per thread
-    domain        markup  search  theme  auth            Markdown to safe HTML; the Whoosh index; Mako
-                  merging                                templates; CSRF; merges and diffs
+    domain        markup  search  theme  auth            Markdown and MoinMoin wiki markup to safe HTML;
+                  merging  moinwiki                      the Whoosh index; Mako templates; CSRF; merges
+                                                         and diffs
     domain parts  macros  defuse  searchquery            <<Macros>>; hostile Markdown made cheap; the
                   ranking  snippets  searchupkeep        query language; BM25F; passages; index upkeep;
                   spam                                   BadContent patterns and textchas

@@ -53,7 +53,7 @@ def record_links(config: Config, pages: list[str], progress: Callable[[int, int]
 
     store = PageStore(config.data_dir)
     table = LinkTable(directory or config.data_dir / "links")
-    renderer = Renderer(camelcase=config.camelcase_links, lean=True)  # links only: no Pygments
+    renderer = Renderer(camelcase=config.camelcase_links, lean=True, default_markup=config.default_markup)  # links only: no Pygments
     skipped = []
     for count, name in enumerate(pages, 1):
         try:

@@ -42,6 +42,9 @@ class Config:
     themes_dir: Path = _option(BUNDLED_THEMES, "Folder holding the themes; templates and files a theme lacks come from the bundled default theme.")
     starter_pages_dir: Path = _option(BUNDLED_PAGES, "Markdown files that `wiki init` imports as the starter pages.")
     camelcase_links: bool = _option(True, "Link CamelCase words to pages of that name.")
+    default_markup: str = _option(
+        "markdown", "Markup of pages without a #format line: markdown, or wiki (MoinMoin 1.9's wiki markup, as "
+                    "`wiki import-moin19` sets it). A page's own #format line always wins.")
     read_only: bool = _option(False, "Refuse every change (edits, reverts, deletes) with 403.")
     max_content_length: int = _option(2 * 1024 * 1024, "Largest request body in bytes; larger requests get 413.")
     max_page_bytes: int = _option(
@@ -91,7 +94,8 @@ class Config:
     def __post_init__(self) -> None:
         import re
 
-        choices = {"registration": ("open", "approval", "off"), "show_addresses": ("admins", "everyone", "nobody")}
+        choices = {"registration": ("open", "approval", "off"), "show_addresses": ("admins", "everyone", "nobody"),
+                   "default_markup": ("markdown", "wiki")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"option {name}: {getattr(self, name)!r} is not one of {', '.join(allowed)}")

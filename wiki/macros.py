@@ -66,6 +66,57 @@ class BudgetSpent(MacroError):
         super().__init__(self.NOTICES[what])
 
 
+def arguments(raw: str) -> tuple[list[str], dict[str, str]]:
+    """A macro's arguments as 1.9 writes them: comma-separated, "quoted" where they hold commas,
+    name=value for keywords; (positional values, keywords)."""
+    positional: list[str] = []
+    keywords: dict[str, str] = {}
+    for found in re.finditer(r'\s*(?:(\w+)\s*=\s*)?(?:"((?:[^"\\]|\\.)*)"|([^,]*))\s*(?:,|$)', raw):
+        if found.end() == found.start():
+            break
+        value = found.group(2) if found.group(2) is not None else (found.group(3) or "").strip()
+        if found.group(1):
+            keywords[found.group(1)] = value
+        else:
+            positional.append(value)
+        if found.end() >= len(raw):
+            break
+    return positional, keywords
+
+
+def _count(value: str, what: str) -> int:
+    if not (value.isascii() and value.isdigit() and int(value) <= 10_000):
+        raise MacroError(f"{what} is a number from 0 to 10000")
+    return int(value)
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+def _size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+def _regex_search(pattern_text: str, text: str) -> tuple[int, int] | None:
+    """Where a regular expression from a page first matches another page's text, within REGEX_SECONDS."""
+    import regex
+
+    try:
+        found = regex.compile(pattern_text, regex.M).search(text, timeout=REGEX_SECONDS)
+    except TimeoutError as error:
+        raise MacroError(f"the regular expression takes too long (over {REGEX_SECONDS} s); simplify it") from error
+    except Exception as error:
+        raise MacroError(f"the regular expression is not valid ({type(error).__name__}: {error})") from error
+    return found.span() if found else None
+
+
 def _error(message: str) -> etree.Element:
     span = etree.Element("span", {"class": "macro-error"})
     span.text = AtomicString(message)
@@ -159,17 +210,50 @@ class MacroProcessor(InlineProcessor):  # type: ignore[misc]
         return listing
 
     def macro_Include(self, args: str) -> etree.Element:
-        """Include(Page): that page's text, rendered here (to a depth of 3, never in a loop)."""
+        """Include(Page, heading, level, from="re", to="re", items=n, skipitems=n, sort=descending,
+        titlesonly): that page's text (or, with ^regex, each matching page's), rendered here:
+        to a depth of 3, never in a loop, from the first match of `from` to the next of `to`."""
         context = self.context()
         context.volatile = True
-        if not args:
+        positional, keywords = arguments(args)
+        if not positional or not positional[0]:
             raise MacroError("name the page to include")
+        targets = self._include_targets(positional[0], keywords)
+        heading = positional[1] if len(positional) > 1 else ""
+        level = positional[2] if len(positional) > 2 else "1"
+        if not (level.isascii() and level.isdigit() and 1 <= int(level) <= 6):
+            raise MacroError("the heading level is a number from 1 to 6")
+        block = etree.Element("div", {"class": "include"})
+        if "titlesonly" in keywords or "titlesonly" in positional[1:]:
+            block.append(self._list(targets))
+            return block
+        pieces = []
+        for target in targets:
+            text = self._included_text(target, keywords)
+            if heading:
+                pieces.append(f'<h{level} class="include-heading">{_escape(heading)}</h{level}>')
+            pieces.append(self.include_html(text, context.nested(target)))
+        block.text = self.stash("".join(pieces))
+        return block
+
+    def _include_targets(self, pattern: str, keywords: dict[str, str]) -> list[str]:
         from wiki import names
 
+        context = self.context()
+        if pattern.startswith("^"):
+            found = sorted(p for p in _regex_matches(pattern, context.list_pages()) if p != context.page)
+            if keywords.get("sort", "ascending") == "descending":
+                found.reverse()
+            skip = _count(keywords.get("skipitems", "0"), "skipitems")
+            items = _count(keywords.get("items", str(MAX_INCLUDES)), "items")
+            return found[skip:skip + items]
         try:
-            target = names.resolve_relative(context.page, args)
+            return [names.resolve_relative(context.page, pattern)]
         except ValueError as error:
             raise MacroError(str(error)) from error
+
+    def _included_text(self, target: str, keywords: dict[str, str]) -> str:
+        context = self.context()
         if target in context.include_stack or target == context.page:
             raise MacroError(f"{target} is already being included here (a loop)")
         if len(context.include_stack) >= MAX_INCLUDE_DEPTH:
@@ -179,10 +263,215 @@ class MacroProcessor(InlineProcessor):  # type: ignore[misc]
         if text is None:
             raise MacroError(f"there is no page {target} that you may read")
         context.budget.spend("included_bytes", len(text.encode("utf-8")))
-        html = self.include_html(text, context.nested(target))
-        block = etree.Element("div", {"class": "include"})
-        block.text = self.stash(html)
+        if "from" in keywords:
+            found = _regex_search(keywords["from"], text)
+            text = text[found[1]:] if found else ""
+        if "to" in keywords:
+            found = _regex_search(keywords["to"], text)
+            text = text[:found[0]] if found else text
+        return text
+
+    def macro_BR(self, args: str) -> etree.Element:
+        return etree.Element("br")
+
+    def macro_GetText(self, args: str) -> etree.Element:
+        span = etree.Element("span")
+        span.text = AtomicString(args)
+        return span
+
+    def macro_PageCount(self, args: str) -> etree.Element:
+        """PageCount: how many pages there are (1.9's `exists` argument changes nothing here)."""
+        span = etree.Element("span", {"class": "page-count"})
+        span.text = str(len(self.context().list_pages()))
+        return span
+
+    def macro_TitleIndex(self, args: str) -> etree.Element:
+        """Every page, under its first letter, with a bar of letters to jump to."""
+        pages = self.context().list_pages()
+        return self._grouped([(p[:1].upper(), p) for p in pages], len(pages))
+
+    def macro_WordIndex(self, args: str) -> etree.Element:
+        """The words of the page names (CamelCase parts, spaces, slashes), each with its pages."""
+        pairs = []
+        for page in self.context().list_pages():
+            for word in sorted(set(re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])|[^\W\d_]+", page))):
+                if len(word) > 1:
+                    pairs.append((word, page))
+                if len(pairs) > MAX_LISTED * 4:
+                    break
+        pairs.sort(key=lambda pair: (pair[0].casefold(), pair[1]))
+        return self._grouped(pairs, len(pairs))
+
+    def _grouped(self, pairs: list[tuple[str, str]], total: int) -> etree.Element:
+        shown = pairs[:MAX_LIST]
+        self.context().budget.spend("listed", len(shown))
+        block = etree.Element("div", {"class": "macro-index"})
+        groups: dict[str, list[str]] = {}
+        for key, page in shown:
+            groups.setdefault(key, []).append(page)
+        bar = etree.SubElement(block, "p", {"class": "index-letters"})
+        for number, key in enumerate(groups):
+            link = etree.SubElement(bar, "a", {"href": f"#index-{number}"})
+            link.text = key
+            link.tail = " "
+        for number, (key, pages) in enumerate(groups.items()):
+            title = etree.SubElement(block, "h3", {"id": f"index-{number}"})
+            title.text = key
+            block.append(self._list(pages))
+        if total > len(shown):
+            note = etree.SubElement(block, "p", {"class": "notice"})
+            note.text = f"Showing {len(shown)} of {total}: the page index lists them all."
         return block
+
+    def macro_Navigation(self, args: str) -> etree.Element:
+        """Navigation(children|siblings|parent|slides[, depth]): links around this page."""
+        from wiki import names
+
+        positional, _ = arguments(args)
+        kind = positional[0] if positional else "children"
+        depth = _count(positional[1], "depth") if len(positional) > 1 else 1
+        context = self.context()
+        parent = names.parent(context.page)
+        if kind == "parent":
+            if parent is None:
+                raise MacroError("this page has no parent page")
+            return self.page_link(parent, parent)
+        if kind not in ("children", "siblings", "slides"):
+            raise MacroError("give children, siblings, parent or slides")
+        base = context.page if kind == "children" else parent
+        prefix = f"{base}/" if base else ""
+        under = [p for p in context.list_pages() if p.startswith(prefix) and p != context.page
+                 and 0 < p[len(prefix):].count("/") + 1 <= depth]
+        if kind != "slides":
+            return self._list(under)
+        ordered = sorted([*under, context.page])
+        at = ordered.index(context.page)
+        bar = etree.Element("p", {"class": "navigation"})
+        for label, index in (("← previous", at - 1), ("next →", at + 1)):
+            if 0 <= index < len(ordered):
+                bar.append(self.page_link(ordered[index], label))
+                bar[-1].tail = " "
+        return bar
+
+    def macro_MailTo(self, args: str) -> etree.Element:
+        """MailTo(name AT example DOT com, text): an address robots cannot harvest."""
+        positional, _ = arguments(args)
+        if not positional or not positional[0]:
+            raise MacroError("give an address, such as john DOT doe AT example DOT com")
+        shown = positional[0].replace("@", " AT ").replace(".", " DOT ")
+        shown = " ".join(shown.split())
+        span = etree.Element("span", {"class": "mailto"})
+        span.text = AtomicString(f"{positional[1]} ({shown})" if len(positional) > 1 and positional[1] else shown)
+        return span
+
+    def macro_FullSearch(self, args: str) -> etree.Element:
+        """FullSearch(words): the pages the search index finds (without words: a search form)."""
+        context = self.context()
+        positional, _ = arguments(args)
+        query = positional[0] if positional else ""
+        if not query:
+            from html import escape
+
+            form = etree.Element("span")
+            form.text = context.trust(
+                f'<form class="macro-search" method="get" action="{escape(context.script_root)}/+search" '
+                'role="search"><input type="search" name="q" aria-label="Search the text of every page">'
+                '<input type="hidden" name="fulltext" value="1"> <button type="submit">Search</button></form>')
+            return form
+        context.volatile = True
+        return self._list(context.search(query, MAX_LIST))
+
+    macro_FullSearchCached = macro_FullSearch
+
+    def macro_AttachList(self, args: str) -> etree.Element:
+        """AttachList(page, mimetype): the files attached to a page, with their sizes."""
+        import fnmatch
+        import mimetypes
+
+        page = self._page_argument(args)
+        positional, _ = arguments(args)
+        wanted = positional[1] if len(positional) > 1 else "*"
+        context = self.context()
+        listing = etree.Element("ul", {"class": "macro-list attachments"})
+        for filename, size in context.attachments(page):
+            kind = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            if not fnmatch.fnmatchcase(kind, wanted):
+                continue
+            item = etree.SubElement(listing, "li")
+            link = etree.SubElement(item, "a", {"href": context.attachment_url(page, filename)})
+            link.text = AtomicString(filename)
+            link.tail = f" ({_size(size)})"
+        if not len(listing):
+            note = etree.Element("span", {"class": "notice"})
+            note.text = f"No files are attached to {page}."
+            return note
+        return listing
+
+    def macro_AttachInfo(self, args: str) -> etree.Element:
+        page = self._page_argument(args)
+        context = self.context()
+        count = len(context.attachments(page))
+        link = etree.Element("a", {"href": context.attachments_url(page)})
+        link.text = f"{count} attachment{'s' if count != 1 else ''} stored for {page}"
+        return link
+
+    def _page_argument(self, args: str) -> str:
+        from wiki import names
+
+        positional, _ = arguments(args)
+        context = self.context()
+        if not positional or not positional[0]:
+            return context.page
+        try:
+            return names.resolve_relative(context.page, positional[0])
+        except ValueError as error:
+            raise MacroError(str(error)) from error
+
+    def macro_NewPage(self, args: str) -> etree.Element:
+        """NewPage(template, button label, parent page): a form that starts a new page."""
+        from html import escape
+
+        positional, _ = arguments(args)
+        template, label, parent = (positional + ["", "", ""])[:3]
+        context = self.context()
+        if parent == "@SELF":
+            parent = context.page
+        prefix = f"{parent}/" if parent else ""
+        hidden = f'<input type="hidden" name="template" value="{escape(template)}">' if template else ""
+        form = etree.Element("span")
+        form.text = context.trust(
+            f'<form class="macro-newpage" method="get" action="{escape(context.script_root)}/+new">{hidden}'
+            f'<input type="text" name="name" value="{escape(prefix)}" aria-label="Name of the new page"> '
+            f'<button type="submit">{escape(label or "Create new page")}</button></form>')
+        return form
+
+    ICONS = {"info": "ℹ️", "attention": "⚠️", "alert": "❗", "idea": "💡", "ok": "👍", "edit": "✎",
+             "diff": "±", "search": "🔍", "home": "⌂", "up": "↑", "help": "?", "star_on": "★", "star_off": "☆",
+             "checkmark": "✔", "prio1": "①", "prio2": "②", "prio3": "③", "smile": "🙂", "sad": "🙁"}
+
+    def macro_Icon(self, args: str) -> etree.Element:
+        name = args.strip().rsplit(".", 1)[0].lower()
+        if name not in self.ICONS:
+            raise MacroError(f"there is no icon {args.strip()!r}; there are {', '.join(sorted(self.ICONS))}")
+        span = etree.Element("span", {"class": "icon", "title": name})
+        span.text = self.ICONS[name]
+        return span
+
+    ACTIONS = {"edit": "edit", "info": "info", "history": "history", "diff": "diff", "raw": "raw",
+               "print": "print", "AttachFile": "attachments", "RenamePage": "rename", "DeletePage": "delete",
+               "revert": "revert", "backlinks": "backlinks", "LikePages": "backlinks"}
+
+    def macro_Action(self, args: str) -> etree.Element:
+        """Action(name, text): a link to one of this page's actions (edit, info, diff, raw, ...)."""
+        positional, _ = arguments(args)
+        if not positional or positional[0] not in self.ACTIONS:
+            raise MacroError(f"give one of the actions {', '.join(self.ACTIONS)}")
+        context = self.context()
+        action = self.ACTIONS[positional[0]]
+        url = context.edit_url(context.page) if action == "edit" else context.action_url(action, context.page)
+        link = etree.Element("a", {"href": url, "class": "action"})
+        link.text = AtomicString(positional[1] if len(positional) > 1 and positional[1] else positional[0])
+        return link
 
     def _moment(self, args: str) -> datetime:
         if not args:

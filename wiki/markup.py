@@ -28,6 +28,10 @@ from wiki.errors import InvalidPageName
 from wiki.links import WIKILINK_PATTERN
 from wiki.macros import TOC_MACRO, MacroBudget, MacroProcessor
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from wiki.moinwiki import MoinRenderer
+
 MAX_CAMELCASE_LINKS = 5000  # past these, CamelCase words in one page stay plain words
 CAMELCASE = re.compile(r"(?<![\w/.#&=?!-])(!?)((?:[A-Z][a-z0-9]+){2,}(?:/(?:[A-Z][a-z0-9]+){2,})*)\b")
 ATTACHMENT_SCHEME = "attachment:"
@@ -50,7 +54,16 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "li": {"id"},
     "span": {"id"},
     "time": {"datetime"},
+    "ol": {"start", "type"},
+    **{tag: {*nh3.ALLOWED_ATTRIBUTES.get(tag, ()), "style"} for tag in ("table", "tr", "td", "th")},
 }
+# What a table's style attribute may set (MoinMoin tables carry <style="...">): nh3 drops the rest.
+SAFE_CSS = frozenset({
+    "color", "background-color", "text-align", "vertical-align", "width", "height", "font-weight",
+    "font-style", "font-size", "text-decoration", "white-space", "border", "border-color", "border-style",
+    "border-width", "padding", "min-width", "max-width",
+})
+TRUSTED = re.compile("\ue002([0-9]+)\ue002")  # where a fragment we built (a form) goes after sanitising
 URL_SCHEMES = {"http", "https", "mailto", "ftp", "ftps", "tel", "xmpp", "irc", "ircs", "news"}
 
 
@@ -83,14 +96,32 @@ class LinkContext:
     list_pages: Callable[[], list[str]] = list
     recent: Callable[[int], list[LogEntry]] = lambda count: []
     read_page: Callable[[str], str | None] = lambda name: None
+    attachments: Callable[[str], list[tuple[str, int]]] = lambda page: []  # (file name, bytes)
+    search: Callable[[str, int], list[str]] = lambda query, limit: []  # page names, best first
+    interwiki: Callable[[], dict[str, str]] = dict  # name -> URL prefix (intermap.txt)
+    script_root: str = ""
     include_stack: list[str] = field(default_factory=list)
     budget: MacroBudget = field(default_factory=MacroBudget)  # one per render: included pages share it
     links: set[str] = field(default_factory=set)
     volatile: bool = False
+    trusted: list[str] = field(default_factory=list)  # HTML we built (forms), put in after sanitising
+
+    def action_url(self, action: str, page: str) -> str:
+        """The URL of a page action (/+history/Page), from the page's own URL."""
+        url = self.page_url(page)
+        if not url.startswith(self.script_root + "/"):
+            return url
+        return f"{self.script_root}/+{action}{url[len(self.script_root):]}"
+
+    def trust(self, fragment: str) -> str:
+        """A place for HTML the sanitiser would strip (a form we built): put in after sanitising."""
+        self.trusted.append(fragment)
+        return f"\ue002{len(self.trusted) - 1}\ue002"
 
     def nested(self, page: str) -> LinkContext:
         """The context for rendering `page` included in this one."""
-        return replace(self, page=page, include_stack=[*self.include_stack, self.page], links=set(), volatile=True)
+        return replace(self, page=page, include_stack=[*self.include_stack, self.page], links=set(), volatile=True,
+                       trusted=[])
 
 
 class _WikiLinks:
@@ -309,7 +340,35 @@ def sanitize(html: str) -> str:
         url_schemes=URL_SCHEMES,
         strip_comments=True,
         link_rel="noopener noreferrer nofollow",
+        filter_style_properties=SAFE_CSS,
     )
+
+
+def with_trusted(sanitised: str, context: LinkContext) -> str:
+    """Put the fragments `context.trust` kept into sanitised HTML (any other mark was removed)."""
+    if not context.trusted:
+        return sanitised
+    return TRUSTED.sub(lambda m: context.trusted[int(m.group(1))] if int(m.group(1)) < len(context.trusted) else "",
+                       sanitised)
+
+
+FORMAT = re.compile(r"^#format[ \t]+(\S+)", re.M | re.I)
+
+
+def page_format(text: str, default: str) -> str:
+    """The markup a page is written in: its `#format` line among the instructions at its top
+    (as in MoinMoin 1.9), else `default`."""
+    position = 0
+    while text.startswith("#", position):
+        end = text.find("\n", position)
+        line = text[position:] if end < 0 else text[position:end]
+        found = FORMAT.match(line)
+        if found:
+            return found.group(1).lower()
+        if end < 0:
+            break
+        position = end + 1
+    return default
 
 
 class _HtmlFormatter(HtmlFormatter):  # type: ignore[misc]
@@ -331,10 +390,13 @@ class _HtmlFormatter(HtmlFormatter):  # type: ignore[misc]
 class Renderer:
     """Owns one Markdown instance (expensive to build) and reuses it for every page."""
 
-    def __init__(self, camelcase: bool = True, lean: bool = False) -> None:
-        """`lean`: only what decides links (no highlighting, tables, footnotes): for the link table."""
+    def __init__(self, camelcase: bool = True, lean: bool = False, default_markup: str = "markdown") -> None:
+        """`lean`: only what decides links (no highlighting, tables, footnotes): for the link table.
+        `default_markup`: for pages without a #format line ("markdown", or "wiki" for MoinMoin's)."""
         self.camelcase = camelcase
         self.lean = lean
+        self.default_markup = default_markup
+        self._moin: MoinRenderer | None = None
         self.wiki = WikiExtension(camelcase, self._include)
         self._nested: Renderer | None = None
         self._lean: Renderer | None = None
@@ -354,11 +416,18 @@ class Renderer:
         """The pages a text links to (what the link table records), without any URLs."""
         if not self.lean:
             if self._lean is None:
-                self._lean = Renderer(self.camelcase, lean=True)
+                self._lean = Renderer(self.camelcase, lean=True, default_markup=self.default_markup)
             return self._lean.links(name, text, exists)
         return self.render(text, LinkContext(name, exists, _no_url, _no_url)).links
 
     def render(self, text: str, context: LinkContext) -> Rendered:
+        """The page's markup (its #format, else the default) as sanitised HTML."""
+        text = text.replace("\ue002", "")  # the mark of trusted fragments: never from a page
+        markup = page_format(text, self.default_markup)
+        if markup in ("wiki", "moin"):
+            return self._render_moin(text, context)
+        if markup != "markdown":
+            return self._render_other(markup, text, context)
         self.wiki.links.context = context
         try:
             html = self.md.reset().convert(TOC_MACRO.sub("[TOC]", without_instructions(text)))
@@ -367,7 +436,40 @@ class Renderer:
             html = defuse.as_written(text)
         finally:
             self.wiki.links.context = None
-        return Rendered(sanitize(html).replace(TABLE_PIPE, "|"), frozenset(context.links), context.volatile)
+        html = with_trusted(sanitize(html).replace(TABLE_PIPE, "|"), context)
+        return Rendered(html, frozenset(context.links), context.volatile)
+
+    def _render_moin(self, text: str, context: LinkContext) -> Rendered:
+        if self._moin is None:
+            from wiki.moinwiki import MoinRenderer
+
+            self._moin = MoinRenderer(_WikiLinks(), self._include, lambda: self._context_interwiki())
+        self._moin.links.context = context
+        try:
+            html = self._moin.render(text, self.camelcase)
+            html = with_trusted(self._moin.finish(sanitize(html)), context)
+        finally:
+            self._moin.links.context = None
+        return Rendered(html, frozenset(context.links), context.volatile)
+
+    def _context_interwiki(self) -> dict[str, str]:
+        assert self._moin is not None and self._moin.links.context is not None
+        return self._moin.links.context.interwiki()
+
+    def _render_other(self, markup: str, text: str, context: LinkContext) -> Rendered:
+        """#format plain: the text as written; a language Pygments knows (#format python):
+        highlighted; any other format: as written, saying so."""
+        import html
+
+        from wiki.moinwiki import highlight, strip_instructions
+
+        body = "\n".join(strip_instructions(text)[1])
+        plain = markup in ("plain", "text/plain")
+        shown = f"<pre>{html.escape(body)}</pre>" if plain else highlight(body, markup)
+        notice = "" if plain or 'class="highlight"' in shown else \
+            f'<p class="notice">This page is written in {html.escape(markup)}, which this wiki does not render: ' \
+            "it is shown as written.</p>"
+        return Rendered(sanitize(notice + shown), frozenset(context.links), context.volatile)
 
     def _include(self, text: str, context: LinkContext) -> str:
         """Render an included page: with another Markdown instance, as this one is mid-page."""

@@ -59,6 +59,12 @@ if TYPE_CHECKING:
         def attachment_url(self, name: str, filename: str) -> str: ...
         def attachments_url(self, name: str) -> str: ...
 
+INTERWIKI = {  # as in MoinMoin 1.9's shipped intermap, for the names its help pages use most
+    "MoinMoin": "https://moinmo.in/", "WikiPedia": "https://en.wikipedia.org/wiki/",
+    "Google": "https://www.google.com/search?q=", "MeatBall": "http://meatballwiki.org/wiki/",
+    "WikiWikiWeb": "https://wiki.c2.com/?", "PyPI": "https://pypi.org/project/",
+    "PythonInfo": "https://wiki.python.org/moin/", "Debian": "https://wiki.debian.org/",
+}
 RECOVERY_INTERVAL = 1.0  # seconds between looks at pending/ in a long-running process
 # A save waits this long for another process's index commit before it answers; past it, the
 # next search or save takes its change in (measured: waiting 0.2 s made saves' p50 225 ms).
@@ -92,6 +98,7 @@ class Site:
         self._lock = threading.Lock()  # guards the lazily built shared objects below
         self._secret: bytes | None = None
         self._search_index: SearchIndex | None = None
+        self._intermap: tuple[int, dict[str, str]] | None = None
         self._next_recovery = 0.0
         self._evaluator: tuple[str, Evaluator] | None = None
         self._visibility: dict[tuple[str, tuple[str, ...]], Visibility] = {}
@@ -280,7 +287,8 @@ class Site:
         if renderer is None:
             from wiki.markup import Renderer  # Markdown, Pygments, nh3: only when a page is rendered
 
-            renderer = self._local.renderer = Renderer(camelcase=self.config.camelcase_links)
+            renderer = self._local.renderer = Renderer(camelcase=self.config.camelcase_links,
+                                                          default_markup=self.config.default_markup)
         return renderer
 
     @property
@@ -356,8 +364,43 @@ class Site:
             except PageNotFound:
                 return None
 
+        def attached(page: str) -> list[tuple[str, int]]:
+            return [(item.name, item.size) for item in attachments.list(page)] if readable(page) else []
+
+        def search(query: str, limit: int) -> list[str]:
+            try:
+                hits = self.search_index.search(query, visible=self.visibility(reader)).hits
+            except Exception:  # an index being rebuilt or damaged: the list is empty, the page shows
+                log_failure(f"searching for the FullSearch macro on {name!r}")
+                return []
+            return [hit.name for hit in hits[:limit]]
+
         return LinkContext(name, exists, urls.page_url, urls.edit_url, urls.attachment_url, urls.attachments_url,
-                           attachment_exists, list_pages, recent, read_page)
+                           attachment_exists, list_pages, recent, read_page, attached, search, self.interwiki,
+                           urls.script_root)
+
+    def interwiki(self) -> dict[str, str]:
+        """Interwiki names and their URL prefixes: a few well-known ones, then data_dir/intermap.txt
+        (MoinMoin 1.9's file: `Name URL` lines; `$PAGE` marks where the page name goes)."""
+        from wiki.atomic import read_small
+
+        path = self.config.data_dir / "intermap.txt"
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = 0
+        if self._intermap is None or self._intermap[0] != stamp:
+            table = dict(INTERWIKI)
+            if stamp:
+                try:
+                    for line in read_small(str(path)).decode("utf-8", "replace").splitlines():
+                        parts = line.split()
+                        if len(parts) >= 2 and not line.startswith("#") and re.fullmatch(r"[A-Za-z][\w-]*", parts[0]):
+                            table[parts[0]] = parts[1]
+                except OSError:
+                    pass
+            self._intermap = (stamp, table)
+        return self._intermap[1]
 
     # Changing the wiki: every change goes through one of these, so none can skip the checks
     # before it (rights, rate limits, spam) or the work after it.
