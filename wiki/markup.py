@@ -474,5 +474,5 @@ class Renderer:
     def _include(self, text: str, context: LinkContext) -> str:
         """Render an included page: with another Markdown instance, as this one is mid-page."""
         if self._nested is None:
-            self._nested = Renderer(self.camelcase)
+            self._nested = Renderer(self.camelcase, default_markup=self.default_markup)
         return self._nested.render(text, context).html

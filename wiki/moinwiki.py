@@ -35,6 +35,9 @@ LIST_ITEM = re.compile(
 )
 DEFINITION = re.compile(r"^(?P<indent>[ \t]+)(?P<term>.*?)::(?:[ \t]+(?P<text>.*)|[ \t]*$)")
 TOC_LINE = re.compile(r"^(?:<<TableOfContents(?:\(([^)]*)\))?>>|\[\[TableOfContents(?:\(([^)]*)\))?\]\])[ \t]*$")
+BLOCK_MACRO = re.compile(
+    r"[ \t]*(?:<<|\[\[)(?:Include|PageList|FullSearch|FullSearchCached|TitleIndex|WordIndex|RecentChanges|"
+    r"AttachList|Navigation|NewPage)\b[^\n]*(?:>>|\]\])[ \t]*")
 BLOCK_OPEN = re.compile(r"^[ \t]*(\{{3,})(.*)$")
 PLACEHOLDER = "\ue001"  # brackets the number of a trusted fragment (a form) put in after sanitising
 SMILEYS = {
@@ -193,9 +196,11 @@ class MoinRenderer:
         item_open = False  # a list item may still take continuation lines
 
         def close_paragraph() -> None:
-            if paragraph:
+            if len(paragraph) == 1 and BLOCK_MACRO.fullmatch(paragraph[0]):
+                out.append(self._inline(paragraph[0]))  # a list or an include: not inside a <p>
+            elif paragraph:
                 out.append("<p>" + self._inline("\n".join(paragraph)) + "</p>")
-                paragraph.clear()
+            paragraph.clear()
 
         def close_table() -> None:
             if table:
@@ -441,8 +446,9 @@ class MoinRenderer:
         return "".join(out)
 
     def _token(self, kind: str, match: re.Match[str], open_tags: list[str]) -> str:
-        if kind == "strong_em":
-            return self._toggle("strong", open_tags) + self._toggle("em", open_tags)
+        if kind == "strong_em":  # five quotes: both on, or both off in the order they nest
+            both = [tag for tag in reversed(open_tags) if tag in ("strong", "em")]
+            return "".join(self._toggle(tag, open_tags) for tag in (both if len(both) == 2 else ["strong", "em"]))
         if kind in TOGGLES:
             return self._toggle(TOGGLES[kind], open_tags)
         if kind in OPENERS:
@@ -526,8 +532,7 @@ class MoinRenderer:
             return (f'<a class="attachment missing" href="{html.escape(context.attachments_url(page))}" '
                     f'title="{html.escape(filename)} is not attached yet: upload it">{text}</a>')
         scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", target)
-        if scheme and scheme.group(1).lower() in URL_SCHEMES_INLINE.replace("?", "").split("|") + [
-                "https", "ftps", "ircs", "ftp", "irc"]:
+        if scheme and re.fullmatch(URL_SCHEMES_INLINE, scheme.group(1).lower()):
             return f'<a class="external" href="{html.escape(target)}">{label_html or html.escape(target)}</a>'
         if scheme:
             interwiki = self._interwiki(scheme.group(1), target[scheme.end():], label_html)
