@@ -141,11 +141,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
+    return reindex(_config(args))
+
+
+def reindex(config: Config) -> int:
+    """Rebuild everything derived from the store: search index, link table, ACL table."""
     import shutil
 
     from wiki.search import SearchIndex
 
-    config = _config(args)
     store = PageStore(config.data_dir)
     started = time.monotonic()
     SearchIndex(config.data_dir / "index", store).rebuild(progress=progress_bar(sys.stderr, "search index"))
@@ -167,6 +171,22 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     AclTable(store, re.compile(config.group_page_regex)).current()  # every page's #acl lines, read afresh
     print("ACL table rebuilt.")
     return 0
+
+
+def cmd_import_moin19(args: argparse.Namespace) -> int:
+    from wiki.moinimport import import_moin19
+
+    config = _config(args)
+    started = time.monotonic()
+    report = import_moin19(Path(args.source), PageStore(config.data_dir), progress=progress_bar(sys.stderr, "pages"))
+    print(f"{args.source} -> {config.data_dir}: {report.pages} pages brought over ({report.unchanged} unchanged "
+          f"since the last import), {report.revisions} revisions, {report.attachments} attached files, "
+          f"{report.users} accounts, in {time.monotonic() - started:.1f} s.")
+    if report.pages or report.users:
+        reindex(_config(args))  # read again: the import may have set the data dir's default markup
+    for problem in report.problems:
+        print(f"not imported: {problem}", file=sys.stderr)
+    return 1 if report.problems else 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -296,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     restoring = command("restore", cmd_restore, "Unpack a backup into a new or empty data directory and rebuild "
                                                 "what is derived from it.")
     restoring.add_argument("archive", help="a .tar.gz written by `wiki backup`")
+    importing = command("import-moin19", cmd_import_moin19,
+                        "Take over a MoinMoin 1.9 wiki: its data/ folder becomes this data dir, history, accounts "
+                        "and attachments included; run it again to bring over what changed since.")
+    importing.add_argument("source", help="the 1.9 wiki's data directory (holding pages/, user/, edit-log)")
     user = command("user", cmd_user, "Manage accounts: add, passwd, disable, enable, list.")
     user.add_argument("action", choices=["add", "passwd", "disable", "enable", "list"])
     user.add_argument("name", nargs="?", help="the account's name")

@@ -43,8 +43,9 @@ class Config:
     starter_pages_dir: Path = _option(BUNDLED_PAGES, "Markdown files that `wiki init` imports as the starter pages.")
     camelcase_links: bool = _option(True, "Link CamelCase words to pages of that name.")
     default_markup: str = _option(
-        "markdown", "Markup of pages without a #format line: markdown, or wiki (MoinMoin 1.9's wiki markup, as "
-                    "`wiki import-moin19` sets it). A page's own #format line always wins.")
+        "markdown", "Markup of pages without a #format line: markdown, or wiki (MoinMoin 1.9's wiki markup). Unset, "
+                    "the data dir's default-markup file decides (`wiki import-moin19` writes wiki there). A page's "
+                    "own #format line always wins.")
     read_only: bool = _option(False, "Refuse every change (edits, reverts, deletes) with 403.")
     max_content_length: int = _option(2 * 1024 * 1024, "Largest request body in bytes; larger requests get 413.")
     max_page_bytes: int = _option(
@@ -142,6 +143,9 @@ def _convert(name: str, kind: Any, value: Any, base: Path) -> Any:
     return str(value)
 
 
+MARKUP_FILE = "default-markup"
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -180,4 +184,9 @@ def load_config(
             values[key] = _convert(key, fields[key].type, value, cwd)
     if "data_dir" not in values:
         values["data_dir"] = cwd / "instance"
+    if "default_markup" not in values:  # an imported MoinMoin wiki says so in its data dir
+        try:
+            values["default_markup"] = (Path(values["data_dir"]) / MARKUP_FILE).read_text("ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            pass
     return Config(**values)

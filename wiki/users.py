@@ -89,19 +89,77 @@ _DUMMY_HASH: list[str] = []
 
 
 def check_password(stored: str, password: str) -> bool:
-    """Compare in constant time: werkzeug's own hashes, and 1.9's salted SHA-1 ({SSHA})."""
+    """Compare in constant time: werkzeug's own hashes, and every kind MoinMoin 1.9 wrote:
+    {SSHA} and {SSHA256} (salted SHA-1 and SHA-256), {SHA} (unsalted SHA-1) and
+    {PASSLIB} sha512_crypt. The caller replaces a 1.9 hash at the first sign-in."""
     if stored.startswith(HASH_PREFIX):
         from werkzeug.security import check_password_hash
 
         return check_password_hash(stored[len(HASH_PREFIX):], password)
-    if stored.startswith("{SSHA}"):
+    secret = password.encode("utf-8")
+    for prefix, algorithm, size in (("{SSHA}", "sha1", 20), ("{SSHA256}", "sha256", 32), ("{SHA}", "sha1", 20)):
+        if stored.startswith(prefix):
+            try:
+                raw = base64.b64decode(stored[len(prefix):], validate=True)
+            except ValueError:
+                return False
+            digest, salt = raw[:size], raw[size:]
+            return hmac.compare_digest(hashlib.new(algorithm, secret + salt).digest(), digest)
+    if stored.startswith("{PASSLIB}$6$"):
+        expected = stored[len("{PASSLIB}"):]
         try:
-            raw = base64.b64decode(stored[len("{SSHA}"):])
+            return hmac.compare_digest(sha512_crypt(secret, expected), expected)
         except ValueError:
             return False
-        digest, salt = raw[:20], raw[20:]
-        return hmac.compare_digest(hashlib.sha1(password.encode("utf-8") + salt).digest(), digest)
     return False
+
+
+CRYPT_ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# The order sha512_crypt writes the digest's bytes in, three at a time (Drepper's specification).
+CRYPT_ORDER = [(i, (i + 21) % 63, (i + 42) % 63) for i in (0, 22, 44, 3, 25, 47, 6, 28, 50, 9, 31, 53, 12, 34, 56,
+                                                              15, 37, 59, 18, 40, 62)]
+
+
+def sha512_crypt(password: bytes, setting: str) -> str:
+    """SHA-512 crypt ("$6$[rounds=N$]salt$hash", as passlib and glibc write it), from Ulrich
+    Drepper's published specification: 1.9 wikis that used passlib stored these. `setting` is a
+    whole hash or just its "$6$...$salt" part; the whole hash for `password` is returned."""
+    parts = setting.split("$")
+    if len(parts) < 3 or parts[1] != "6":
+        raise ValueError("not a SHA-512 crypt hash")
+    rounds, explicit = 5000, parts[2].startswith("rounds=")
+    if explicit:
+        rounds = min(max(int(parts[2][len("rounds="):]), 1000), 999_999_999)
+        if rounds > 10_000_000:
+            raise ValueError("too many rounds to check")  # a stored hash must not stall sign-in
+    salt = (parts[3] if explicit else parts[2])[:16].encode("ascii")
+    sha = hashlib.sha512
+    alternate = sha(password + salt + password).digest()
+    digest = sha(password + salt)
+    for start in range(0, len(password), 64):
+        digest.update(alternate[: min(64, len(password) - start)])
+    length = len(password)
+    while length:
+        digest.update(alternate if length & 1 else password)
+        length >>= 1
+    current = digest.digest()
+    p_bytes = (sha(password * len(password)).digest() * (len(password) // 64 + 1))[: len(password)]
+    s_bytes = (sha(salt * (16 + current[0])).digest() * (len(salt) // 64 + 1))[: len(salt)]
+    for round_number in range(rounds):
+        step = sha(p_bytes if round_number & 1 else current)
+        if round_number % 3:
+            step.update(s_bytes)
+        if round_number % 7:
+            step.update(p_bytes)
+        step.update(current if round_number & 1 else p_bytes)
+        current = step.digest()
+    encoded: list[str] = []
+    for first, second, third in CRYPT_ORDER:
+        value = (current[first] << 16) | (current[second] << 8) | current[third]
+        encoded.extend(CRYPT_ALPHABET[(value >> (6 * k)) & 63] for k in range(4))
+    encoded.extend(CRYPT_ALPHABET[(current[63] >> (6 * k)) & 63] for k in range(2))
+    head = f"$6$rounds={rounds}$" if explicit else "$6$"
+    return head + salt.decode("ascii") + "$" + "".join(encoded)
 
 
 def validate_name(name: str, group_pattern: re.Pattern[str] | None = None) -> str:

@@ -1,0 +1,245 @@
+"""`wiki import-moin19`: a MoinMoin 1.9 data directory carried over as it is.
+
+flatwiki keeps 1.9's layout, so importing is copying: revision files are hard-linked (copied
+across file systems) and never change by a byte; edit-logs, `current`, user files, attachments
+and intermap.txt are copied. Deletions, renames and history need no conversion: they are
+already written the way flatwiki reads them.
+
+A second run brings over only what changed in the 1.9 wiki since the first: the state file
+remembers, per page, how much of its 1.9 edit-log was taken and what flatwiki's page looked
+like after. A page changed on both sides since is named and left alone.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wiki import names
+from wiki.atomic import fsync_directory, write_atomically
+from wiki.config import MARKUP_FILE
+from wiki.errors import InvalidPageName, WikiError
+from wiki.recovery import latest_revision_file
+from wiki.storage import PageStore
+
+STATE_FILE = "import-moin19.json"
+REVISION_NAME = re.compile(r"[0-9]{8}")
+USER_ID = re.compile(r"[0-9]+\.[0-9]+(?:\.[0-9]+)*")
+
+
+@dataclass
+class ImportReport:
+    pages: int = 0
+    unchanged: int = 0
+    revisions: int = 0
+    attachments: int = 0
+    users: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def import_moin19(source: Path, store: PageStore, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Bring a 1.9 `data/` folder into `store` (new, or imported into before); see the module."""
+    pages_dir = source / "pages"
+    if not pages_dir.is_dir():
+        raise ValueError(f"{source}: not a MoinMoin 1.9 data directory (it has no pages/ folder)")
+    store.create()
+    state_path = store.root / STATE_FILE
+    state = _load_state(state_path, source)
+    report = ImportReport()
+    entries = sorted((entry for entry in os.scandir(pages_dir) if entry.is_dir()), key=lambda entry: entry.name)
+    for count, entry in enumerate(entries, 1):
+        try:
+            name = names.unquote_fs(entry.name)
+        except InvalidPageName:
+            report.problems.append(f"{entry.path}: not a page folder name MoinMoin writes; skipped")
+            continue
+        try:
+            _import_page(name, Path(entry.path), store, state["pages"], report)
+        except (OSError, WikiError, ValueError) as error:
+            report.problems.append(f"{entry.path} ({name}): {error}; skipped")
+        if progress:
+            progress(count, len(entries))
+    try:
+        state["global_log"] = _append_new_lines(source / "edit-log", store.global_log, state["global_log"])
+    except OSError as error:
+        report.problems.append(f"{source / 'edit-log'}: {error}")
+    _import_users(source / "user", store.root / "user", state["users"], report)
+    _copy_if_changed(source / "intermap.txt", store.root / "intermap.txt", report)
+    if not (store.root / MARKUP_FILE).exists():
+        write_atomically(store.root / MARKUP_FILE, b"wiki\n")  # pages without #format are 1.9's wiki markup
+    store.touch_pageset()
+    write_atomically(state_path, json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
+    return report
+
+
+def _load_state(path: Path, source: Path) -> dict:  # type: ignore[type-arg]
+    try:
+        state = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {"source": str(source.resolve()), "pages": {}, "users": {}, "global_log": 0}
+    if state.get("source") != str(source.resolve()):
+        raise ValueError(f"{path.parent} was imported from {state.get('source')}, not {source.resolve()}: "
+                         "import each 1.9 wiki into a data dir of its own")
+    return state  # type: ignore[no-any-return]
+
+
+def _import_page(name: str, source_dir: Path, store: PageStore, pages: dict, report: ImportReport) -> None:  # type: ignore[type-arg]
+    log = _read_or_empty(source_dir / "edit-log")
+    source_current = _source_current(source_dir)
+    key = names.quote_fs(name)
+    seen = pages.get(key)
+    signature = {"log": len(log), "current": source_current, "attachments": _attachments_signature(source_dir)}
+    if seen is not None and all(seen.get(k) == v for k, v in signature.items()):
+        report.unchanged += 1
+        return
+    with store.locked(name) as target:
+        flatwiki_current = store.read_current(target)
+        if seen is None and (flatwiki_current or (target / "edit-log").exists()):
+            raise ValueError("a page of that name exists in this wiki already")
+        if seen is not None and flatwiki_current != seen["flatwiki_current"]:
+            raise ValueError("changed here and in the 1.9 wiki since the last import")
+        report.revisions += _link_revisions(source_dir / "revisions", target / "revisions")
+        taken = seen["taken"] if seen is not None else 0
+        _append_new_lines(source_dir / "edit-log", target / "edit-log", taken, log)
+        if source_current:
+            write_atomically(target / "current", f"{source_current:08d}\n".encode("ascii"))
+        report.attachments += _link_attachments(source_dir / "attachments", target / "attachments")
+        fsync_directory(target)
+    report.pages += 1
+    pages[key] = {**signature, "taken": _complete_length(log),
+                  "flatwiki_current": store.read_current(store.page_dir(name))}
+
+
+def _source_current(page_dir: Path) -> int:
+    try:
+        raw = (page_dir / "current").read_bytes().strip()
+    except FileNotFoundError:
+        return latest_revision_file(page_dir)
+    if not raw.isdigit():
+        raise ValueError(f"its current file holds {raw[:20]!r}, not a revision number")
+    return int(raw)
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def _complete_length(data: bytes) -> int:
+    """Bytes up to and with the last newline: a line 1.9 is still writing is left for next time."""
+    return data.rfind(b"\n") + 1
+
+
+def _append_new_lines(source: Path, target: Path, taken: int, data: bytes | None = None) -> int:
+    """Append what `source` gained after byte `taken` (whole lines only); return the new offset."""
+    data = _read_or_empty(source) if data is None else data
+    end = _complete_length(data)
+    if end > taken:
+        with open(target, "ab") as handle:
+            handle.write(data[taken:end])
+            handle.flush()
+            os.fsync(handle.fileno())
+    return max(end, taken)
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard-link `source` as `target` (replacing it), or copy it where links are impossible."""
+    temporary = target.with_name(f".{target.name}.import-{os.getpid()}")
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(source, temporary)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, temporary)
+    os.replace(temporary, target)
+
+
+def _link_revisions(source: Path, target: Path) -> int:
+    if not source.is_dir():
+        return 0
+    target.mkdir(parents=True, exist_ok=True)
+    linked = 0
+    for entry in os.scandir(source):
+        if not REVISION_NAME.fullmatch(entry.name):
+            continue
+        existing = target / entry.name
+        if existing.exists():
+            if not os.path.samefile(existing, entry.path) and existing.read_bytes() != Path(entry.path).read_bytes():
+                raise ValueError(f"revision {entry.name} differs from the one imported before")
+            continue
+        _link(Path(entry.path), existing)
+        linked += 1
+    fsync_directory(target)
+    return linked
+
+
+def _attachments_signature(page_dir: Path) -> str:
+    folder = page_dir / "attachments"
+    if not folder.is_dir():
+        return ""
+    listing = sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+                     for entry in os.scandir(folder) if entry.is_file())
+    return hashlib.sha1(repr(listing).encode("utf-8")).hexdigest()
+
+
+def _link_attachments(source: Path, target: Path) -> int:
+    """1.9's attachments are unversioned files: the 1.9 side's current ones are taken."""
+    if not source.is_dir():
+        return 0
+    target.mkdir(exist_ok=True)
+    linked = 0
+    for entry in os.scandir(source):
+        if not entry.is_file() or entry.name.startswith("."):
+            continue
+        existing = target / entry.name
+        if existing.exists() and os.path.samefile(existing, entry.path):
+            continue
+        _link(Path(entry.path), existing)
+        linked += 1
+    return linked
+
+
+def _import_users(source: Path, target: Path, seen: dict[str, list[str]], report: ImportReport) -> None:
+    """User files (`user/<id>`) are copied, not linked: flatwiki rewrites them (a new password
+    hash at the first sign-in). One changed on both sides since the last import is named."""
+    if not source.is_dir():
+        return
+    target.mkdir(mode=0o700, exist_ok=True)
+    for entry in sorted(os.scandir(source), key=lambda entry: entry.name):
+        if not entry.is_file() or not USER_ID.fullmatch(entry.name):
+            continue  # *.trail, *.bookmark and the cache are 1.9's own business
+        try:
+            data = Path(entry.path).read_bytes()
+            copied = target / entry.name
+            ours = _read_or_empty(copied)
+            source_sum, our_sum = hashlib.sha1(data).hexdigest(), hashlib.sha1(ours).hexdigest()
+            before = seen.get(entry.name)
+            if before is not None and before[0] == source_sum:
+                continue  # unchanged in 1.9
+            if ours and (before is None or before[1] != our_sum) and ours != data:
+                report.problems.append(f"{entry.path}: the account was changed here too; kept this wiki's copy")
+                continue
+            write_atomically(copied, data)
+            os.chmod(copied, 0o600)
+            seen[entry.name] = [source_sum, source_sum]
+            report.users += 1
+        except OSError as error:
+            report.problems.append(f"{entry.path}: {error}")
+
+
+def _copy_if_changed(source: Path, target: Path, report: ImportReport) -> None:
+    try:
+        data = source.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        report.problems.append(f"{source}: {error}")
+        return
+    if _read_or_empty(target) != data:
+        write_atomically(target, data)
