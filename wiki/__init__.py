@@ -13,8 +13,8 @@ Who may import whom: a module imports only from its own row and the rows below i
                                                          permission check, the after-change protocol,
                                                          recovery, a renderer per thread
     domain        markup  search  theme  auth            Markdown and MoinMoin wiki markup to safe HTML;
-                  merging  moinwiki                      the Whoosh index; Mako templates; CSRF; merges
-                                                         and diffs
+                  merging  moinwiki  convert             the Whoosh index; Mako templates; CSRF; merges
+                                                         and diffs; MoinMoin markup to Markdown
     domain parts  macros  defuse  searchquery            <<Macros>>; hostile Markdown made cheap; the
                   ranking  snippets  searchupkeep        query language; BM25F; passages; index upkeep;
                   spam                                   BadContent patterns and textchas

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from wiki.atomic import make_private
 from wiki.config import Config, load_config
-from wiki.errors import PageNotFound
+from wiki.errors import PageNotFound, WikiError
 from wiki.storage import Author, PageStore
 
 STARTER_AUTHOR = Author(user_id="flatwiki")
@@ -189,6 +189,38 @@ def cmd_import_moin19(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    """A page in MoinMoin wiki markup rewritten in Markdown, saved as an ordinary new revision."""
+    from wiki.acl import SYSTEM
+    from wiki.convert import moin_to_markdown
+    from wiki.markup import page_format
+    from wiki.names import normalize
+    from wiki.site import Site
+
+    config = _config(args)
+    site = Site(config)
+    try:
+        name = normalize(args.page)
+        page = site.store.read(name)
+    except WikiError as error:
+        print(f"wiki convert: {args.page!r}: {error}", file=sys.stderr)
+        return 2
+    markup = page_format(page.text, config.default_markup)
+    if markup not in ("wiki", "moin"):
+        print(f"wiki convert: {name!r} is written in {markup}, not MoinMoin wiki markup: nothing to do.",
+              file=sys.stderr)
+        return 1
+    converted = moin_to_markdown(name, page.text, site.interwiki)
+    if args.dry_run:
+        sys.stdout.write(converted)
+        return 0
+    revision = site.save(None, name, converted, base_revision=page.revision,
+                         author=Author(address="127.0.0.1", host="wiki convert"), reader=SYSTEM,
+                         comment="Converted from MoinMoin wiki markup to Markdown")
+    print(f"{name!r}: revision {revision} is the Markdown version (revision {page.revision} keeps the original).")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from wiki.backup import backup
 
@@ -320,6 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "Take over a MoinMoin 1.9 wiki: its data/ folder becomes this data dir, history, accounts "
                         "and attachments included; run it again to bring over what changed since.")
     importing.add_argument("source", help="the 1.9 wiki's data directory (holding pages/, user/, edit-log)")
+    converting = command("convert", cmd_convert, "Rewrite a page in MoinMoin wiki markup as Markdown, saved as a "
+                                                 "new revision (history keeps the original).")
+    converting.add_argument("page", help="the page's name")
+    converting.add_argument("--to", choices=["markdown"], required=True, help="the markup to write")
+    converting.add_argument("--dry-run", action="store_true", help="print the Markdown instead of saving it")
     user = command("user", cmd_user, "Manage accounts: add, passwd, disable, enable, list.")
     user.add_argument("action", choices=["add", "passwd", "disable", "enable", "list"])
     user.add_argument("name", nargs="?", help="the account's name")

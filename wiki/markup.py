@@ -390,9 +390,12 @@ class _HtmlFormatter(HtmlFormatter):  # type: ignore[misc]
 class Renderer:
     """Owns one Markdown instance (expensive to build) and reuses it for every page."""
 
-    def __init__(self, camelcase: bool = True, lean: bool = False, default_markup: str = "markdown") -> None:
+    def __init__(self, camelcase: bool = True, lean: bool = False, default_markup: str = "markdown",
+                 converting: bool = False) -> None:
         """`lean`: only what decides links (no highlighting, tables, footnotes): for the link table.
-        `default_markup`: for pages without a #format line ("markdown", or "wiki" for MoinMoin's)."""
+        `default_markup`: for pages without a #format line ("markdown", or "wiki" for MoinMoin's).
+        `converting`: MoinMoin markup rendered for conversion to Markdown (wiki/convert.py)."""
+        self.converting = converting
         self.camelcase = camelcase
         self.lean = lean
         self.default_markup = default_markup
@@ -443,7 +446,7 @@ class Renderer:
         if self._moin is None:
             from wiki.moinwiki import MoinRenderer
 
-            self._moin = MoinRenderer(_WikiLinks(), self._include, lambda: self._context_interwiki())
+            self._moin = MoinRenderer(_WikiLinks(), self._include, lambda: self._context_interwiki(), self.converting)
         self._moin.links.context = context
         try:
             html = self._moin.render(text, self.camelcase)

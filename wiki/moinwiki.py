@@ -146,7 +146,10 @@ class MoinRenderer:
     """Renders one page (and its `#!wiki` blocks) into HTML that still needs sanitising."""
 
     def __init__(self, links: _WikiLinks, include: Callable[[str, LinkContext], str],
-                 interwiki: Callable[[], dict[str, str]]) -> None:
+                 interwiki: Callable[[], dict[str, str]], converting: bool = False) -> None:
+        """`converting`: for wiki/convert.py: macros stay as written, CamelCase words stay words
+        (Markdown pages link them too), code keeps its language instead of being highlighted."""
+        self.converting = converting
         self.links = links
         self.interwiki = interwiki
         self.camelcase = True
@@ -273,7 +276,7 @@ class MoinRenderer:
                 close_lists()
                 item_open = False
                 toc = TOC_LINE.match(line)
-                if toc:
+                if toc and not self.converting:
                     close_paragraph()
                     out.append(self._toc_slot(toc.group(1) or toc.group(2) or ""))
                     continue
@@ -361,6 +364,8 @@ class MoinRenderer:
         if parser in ("plain", "text", ""):
             return f"<pre>{html.escape(text)}</pre>"
         language = words[1] if parser == "highlight" and len(words) > 1 else parser
+        if self.converting:
+            return f'<pre><code class="language-{html.escape(language)}">{html.escape(text)}</code></pre>'
         return highlight(text, language)
 
     @staticmethod
@@ -493,6 +498,8 @@ class MoinRenderer:
         """`Name(args)` (without the << >>) run by the shared macros; TableOfContents is ours."""
         name, _, rest = call.partition("(")
         args = rest[:-1] if rest.endswith(")") else rest
+        if self.converting:
+            return f'<span class="macro-call">&lt;&lt;{html.escape(call)}&gt;&gt;</span>'
         if name == "TableOfContents":
             return self._toc_slot(args)
         if name == "BR":
@@ -637,6 +644,8 @@ class MoinRenderer:
 
     def _inline_camel(self, match: re.Match[str]) -> str:
         word = match.group("camel_name")
+        if self.converting:
+            return html.escape(match.group(0))  # Markdown pages link CamelCase words (and keep !NotALink) alike
         if match.group("camel_bang"):
             return html.escape(word)
         if not self.camelcase:
