@@ -112,6 +112,9 @@ CASES = [
     ("[:FrontPage:front label]", f'<a href="/FrontPage" class="wikilink"{REL}>front label</a>'),
     ("[[BR]]", "<br>"),
     ("[[PageCount]]", '<span class="page-count">7</span>'),
+    ("[[Date(2020-01-01)]]", '<time datetime="2020-01-01T00:00:00Z">2020-01-01</time>'),
+    ("[[TableOfContents]]\n= H =", '<nav class="toc"><p class="toc-title">Contents</p><ul><li class="toc-level1">'),
+    ("[[Include(FrontPage)]]", '<div class="include"><p>Welcome <strong>home</strong></p></div>'),
     ("attachment:img.png", '<img src="/+download/Help/Page?file=img.png"'),
     # other markup
     ("## a comment\nshown", "<p>shown</p>"),

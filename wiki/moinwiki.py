@@ -57,14 +57,6 @@ MACRO_1_5 = {  # [[Name(args)]] in 1.5-era pages meant a macro when Name is one 
     "EditedSystemPages", "InterWiki", "ShowSmileys", "LikePages", "AbandonedPages", "MonthCalendar",
 }
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp")
-# What a table's <style> attributes may set (nh3 drops every other property).
-SAFE_CSS = frozenset({
-    "color", "background-color", "background", "text-align", "vertical-align", "width", "height",
-    "font-weight", "font-style", "font-size", "font-family", "text-decoration", "white-space",
-    "border", "border-color", "border-style", "border-width", "border-collapse", "padding", "margin",
-    "min-width", "max-width",
-})
-
 INLINE = re.compile("|".join([
     r"(?P<code>\{\{\{(?P<code_text>.*?)\}\}\})",
     r"(?P<tt>`(?P<tt_text>[^`]*)`)",
