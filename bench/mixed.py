@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from view_save import SERVER_ENV  # noqa: E402  (servers without rate limits: this is a load)
+
 from pages import generate  # noqa: E402
 from tests.servers import free_port, wait_for_http  # noqa: E402
 from tests.traffic import mixed_load  # noqa: E402
