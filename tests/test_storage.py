@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from wiki.cli import main
-from wiki.editlog import ATTACHMENT_REVISION, ATTNEW, LogEntry, read_log
+from wiki.editlog import ATTACHMENT_REVISION, ATTNEW, LogEntry, is_revision, read_log
 from wiki.errors import EditConflict, PageDeleted, PageNotFound, RevisionNotFound
 from wiki.links import LinkTable
 from wiki.storage import Author, PageStore
@@ -50,6 +50,11 @@ def test_short_log_lines_are_padded_as_in_moinmoin() -> None:
     assert (entry.name, entry.address, entry.comment) == ("Front Page", "10.0.0.1", "")
     with pytest.raises(ValueError):
         LogEntry.parse("1700000000000000\t00000001\tSAVENEW")
+
+
+def test_a_1_9_drawing_line_is_an_attachment_line_not_a_revision() -> None:
+    entry = LogEntry.parse("1200000000000000\t99999999\tATTDRW\tFrontPage\t10.0.0.1\t\t\tmap%20one.tdraw\t\n")
+    assert not is_revision(entry) and entry.extra == "map one.tdraw"
 
 
 def test_attachment_lines_are_written_as_moinmoin_writes_them() -> None:

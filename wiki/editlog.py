@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 SAVE, SAVENEW, REVERT, RENAME, DELETE = "SAVE", "SAVENEW", "SAVE/REVERT", "SAVE/RENAME", "DELETE"
 ATTNEW, ATTDEL = "ATTNEW", "ATTDEL"
+ATTACHMENT_ACTIONS = (ATTNEW, ATTDEL, "ATTDRW")  # ATTDRW: a 1.9 drawing saved (read, never written)
 ATTACHMENT_REVISION = 99999999  # what MoinMoin 1.9 writes in the revision field of an attachment's line
 
 
@@ -43,7 +44,7 @@ class LogEntry:
     def to_line(self) -> str:
         """The line as MoinMoin 1.9 writes it: the page name in its file-system quoting
         (`Help(2f)Syntax`), an attachment's file name URL-quoted."""
-        extra = quote_url(self.extra) if self.action in (ATTNEW, ATTDEL) else self.extra
+        extra = quote_url(self.extra) if self.action in ATTACHMENT_ACTIONS else self.extra
         fields = [
             str(self.time_us), f"{self.revision:08d}", self.action, names.quote_fs(self.name),
             self.address, self.host, self.user_id, extra, self.comment,
@@ -63,7 +64,7 @@ class LogEntry:
         fields += [""] * (9 - len(fields))
         stamp, revision, action, name = fields[:4]
         extra = fields[7]
-        if action in (ATTNEW, ATTDEL) and "%" in extra:
+        if action in ATTACHMENT_ACTIONS and "%" in extra:
             from urllib.parse import unquote  # attachment lines only: not on the cached-view path
 
             extra = unquote(extra, errors="replace")
@@ -95,7 +96,7 @@ def _one_line(value: str) -> str:
 
 def is_revision(entry: LogEntry) -> bool:
     """Whether a log line records a revision (attachment lines share the log but are not)."""
-    return entry.action not in (ATTNEW, ATTDEL)
+    return entry.action not in ATTACHMENT_ACTIONS
 
 
 def append_line(path: Path, line: str, *, locked: bool = False) -> None:
