@@ -136,3 +136,28 @@ def test_attachments_follow_their_page_through_rename_delete_and_restore(client:
     fields = client.form("/+revert/Pictures?rev=2")
     assert client.post("/+revert/Pictures", data={**fields, "revision": "2", "comment": ""}).status_code == 303
     assert client.get("/+download/Pictures?file=photo.png").get_data() == png
+
+
+def test_the_editors_upload_gets_the_stored_name_back(client: WikiClient) -> None:
+    """The editor's script asks for JSON: the name the file was stored under (it may differ)."""
+    token = client.form("/+edit/SandBox")["csrf_token"]
+    response = client.post("/+attachments/SandBox", headers={"Accept": "application/json"},
+                           data={"csrf_token": token, "file": (io.BytesIO(PNG), "../my photo.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 201 and response.get_json() == {"name": "my photo.png"}
+    assert client.get("/+download/SandBox?file=my%20photo.png").data == PNG
+    new = client.post("/+attachments/NoSuchPage", headers={"Accept": "application/json"},
+                      data={"csrf_token": token, "file": (io.BytesIO(PNG), "x.png")}, content_type="multipart/form-data")
+    assert new.status_code == 404  # a page is made before files are attached to it
+
+
+def test_the_editors_first_preview_keeps_no_draft(client: WikiClient) -> None:
+    form = client.form("/+edit/SandBox")
+    text = client.get("/+raw/SandBox").get_data(as_text=True)
+    first = client.post("/+edit/SandBox", data={**form, "text": text, "action": "preview", "fragment": "1",
+                                                 "keep_draft": "0"})
+    assert first.status_code == 200
+    client.post("/+edit/SandBox", data={**form, "text": "typed", "action": "preview", "fragment": "1"})
+    client.post("/+edit/SandBox", data={**form, "text": text, "action": "preview", "fragment": "1",
+                                         "keep_draft": "0"})  # the editor opened again: the draft stays
+    assert "typed</textarea>" in client.get("/+edit/SandBox?draft=restore").get_data(as_text=True)

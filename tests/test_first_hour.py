@@ -72,7 +72,7 @@ def test_the_header_has_a_new_page_action(client: WikiClient) -> None:
 def test_the_title_is_shown_once(client: WikiClient) -> None:
     front = client.get("/FrontPage").get_data(as_text=True)
     main = front[front.index("<main"):]
-    assert main.count("<h1") == 1 and "Welcome to your wiki</h1>" in main  # the text's own heading
+    assert main.count("<h1") == 1 and 'Welcome to your wiki<a class="section-edit"' in main  # the text's own
     client.save("Plain", "No heading in this text.")
     plain = client.get("/Plain").get_data(as_text=True)
     assert '<h1 class="page-title">Plain</h1>' in plain  # the name, as before

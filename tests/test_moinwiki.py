@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.moin19 import HOSTILE
-from wiki.markup import LinkContext, Renderer, page_format
+from wiki.acl import page_format
+from wiki.markup import LinkContext, Renderer
 
 PAGES = {"FrontPage", "Help/Page", "Help/Page/Sub", "Help/Sibling", "Blog/One", "Blog/Two", "Blog/Three"}
 TEXTS = {"Blog/One": "= One =\nfirst\n== Part ==\npart text\n", "Blog/Two": "second", "Blog/Three": "third",

@@ -24,7 +24,7 @@ def test_root_goes_to_the_front_page(client: WikiClient) -> None:
 
 def test_front_page_shows_rendered_markdown_in_the_theme(client: WikiClient) -> None:
     html = client.get("/FrontPage").get_data(as_text=True)
-    assert "<h1 id=\"welcome-to-your-wiki\">Welcome to your wiki</h1>" in html
+    assert "<h1 id=\"welcome-to-your-wiki\">Welcome to your wiki<a class=\"section-edit\"" in html
     assert 'href="/HelpOnEditing"' in html  # a wiki link to an existing page
     assert 'class="wikilink missing" href="/+edit/Meeting%20Notes"' in html
     for link in ("/+edit/FrontPage", "/+history/FrontPage", "/+raw/FrontPage", "/+recent", "/+index", "/+search"):

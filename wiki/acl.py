@@ -105,6 +105,25 @@ def without_instructions(text: str) -> str:
     return "\n".join(kept)
 
 
+FORMAT = re.compile(r"^#format[ \t]+(\S+)", re.M | re.I)
+
+
+def page_format(text: str, default: str) -> str:
+    """The markup a page is written in: its `#format` line among the instructions at its top
+    (as in MoinMoin 1.9), else `default`."""
+    position = 0
+    while text.startswith("#", position):
+        end = text.find("\n", position)
+        line = text[position:] if end < 0 else text[position:end]
+        found = FORMAT.match(line)
+        if found:
+            return found.group(1).lower()
+        if end < 0:
+            break
+        position = end + 1
+    return default
+
+
 def group_members(text: str) -> list[str]:
     """The members a group page lists: its first-level bullet items."""
     members = []

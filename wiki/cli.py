@@ -191,9 +191,8 @@ def cmd_import_moin19(args: argparse.Namespace) -> int:
 
 def cmd_convert(args: argparse.Namespace) -> int:
     """A page in MoinMoin wiki markup rewritten in Markdown, saved as an ordinary new revision."""
-    from wiki.acl import SYSTEM
+    from wiki.acl import SYSTEM, page_format
     from wiki.convert import moin_to_markdown
-    from wiki.markup import page_format
     from wiki.names import normalize
     from wiki.site import Site
 

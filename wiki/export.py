@@ -26,7 +26,7 @@ from wiki.errors import PageNotFound
 from wiki.site import Site
 
 STATE = ".flatwiki-export.json"
-STATIC = ("wiki.css", "pygments.css", "favicon.svg")
+STATIC = ("wiki.css", "pygments.css", "pygments-dark.css", "theme.js", "favicon.svg")
 MISSING = "missing.html"
 Progress = Callable[[int, int], None]
 RELATIVE_LINK = re.compile(r'(\b(?:href|src)=)"([^"]*)"')

@@ -22,7 +22,7 @@ from markdown.util import AtomicString
 from pygments.formatters.html import HtmlFormatter
 
 from wiki import defuse, names
-from wiki.acl import without_instructions
+from wiki.acl import page_format, without_instructions
 from wiki.editlog import LogEntry
 from wiki.errors import InvalidPageName
 from wiki.links import WIKILINK_PATTERN
@@ -352,23 +352,6 @@ def with_trusted(sanitised: str, context: LinkContext) -> str:
                        sanitised)
 
 
-FORMAT = re.compile(r"^#format[ \t]+(\S+)", re.M | re.I)
-
-
-def page_format(text: str, default: str) -> str:
-    """The markup a page is written in: its `#format` line among the instructions at its top
-    (as in MoinMoin 1.9), else `default`."""
-    position = 0
-    while text.startswith("#", position):
-        end = text.find("\n", position)
-        line = text[position:] if end < 0 else text[position:end]
-        found = FORMAT.match(line)
-        if found:
-            return found.group(1).lower()
-        if end < 0:
-            break
-        position = end + 1
-    return default
 
 
 class _HtmlFormatter(HtmlFormatter):  # type: ignore[misc]

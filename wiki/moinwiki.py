@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from wiki import names
 from wiki.errors import InvalidPageName
 from wiki.macros import MACRO_PATTERN, MacroProcessor
+from wiki.sections import BLOCK_OPEN, moin_heading
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,7 +39,6 @@ TOC_LINE = re.compile(r"^(?:<<TableOfContents(?:\(([^)]*)\))?>>|\[\[TableOfConte
 BLOCK_MACRO = re.compile(
     r"[ \t]*(?:<<|\[\[)(?:Include|PageList|FullSearch|FullSearchCached|TitleIndex|WordIndex|RecentChanges|"
     r"AttachList|Navigation|NewPage)\b[^\n]*(?:>>|\]\])[ \t]*")
-BLOCK_OPEN = re.compile(r"^[ \t]*(\{{3,})(.*)$")
 PLACEHOLDER = "\ue001"  # brackets the number of a trusted fragment (a form) put in after sanitising
 SMILEYS = {
     ":)": "🙂", ":-)": "🙂", ":))": "😄", ":-))": "😄", ";)": "😉", ";-)": "😉", ":D": "😀", ":-D": "😀",
@@ -249,7 +249,7 @@ class MoinRenderer:
                 item_open = False
                 continue
             indent = len(line) - len(line.lstrip())
-            heading = _heading_of(line)
+            heading = moin_heading(line)
             if heading:
                 close_everything()
                 out.append(self._heading(*heading, state))
@@ -654,19 +654,6 @@ class MoinRenderer:
                 return html.escape(word)
             return _serialise(self.links.page_element(name, word))
         return _serialise(self.links.page_element(word, word))
-
-
-def _heading_of(line: str) -> tuple[int, str] | None:
-    """(level, text) of `= Heading =` (1 to 6 '=' on each side, the same number, spaces inside)."""
-    if not line.startswith("="):
-        return None
-    stripped = line.rstrip()
-    level = len(stripped) - len(stripped.lstrip("="))
-    closing = len(stripped) - len(stripped.rstrip("="))
-    inner = stripped[level:len(stripped) - closing]
-    if not 1 <= level <= 6 or closing != level or len(inner) < 2 or inner[0] not in " \t" or inner[-1] not in " \t":
-        return None
-    return level, inner.strip()
 
 
 def _split_link(body: str) -> tuple[str, str | None, str | None]:

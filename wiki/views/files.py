@@ -35,8 +35,14 @@ def page_attachments(wiki: Site, request: WikiRequest, name: str) -> Response:
             upload = request.files.get("file")
             if upload is None or not upload.filename:
                 raise BadRequest("Choose a file to upload.")
-            wiki.attach(request, name, upload.filename, upload.stream, author=request.author, reader=request.reader,
-                        limit=limit)
+            stored = wiki.attach(request, name, upload.filename, upload.stream, author=request.author,
+                                 reader=request.reader, limit=limit)
+            if "application/json" in request.headers.get("Accept", ""):  # the editor's script links the file
+                import json
+
+                answer = Response(json.dumps({"name": stored}), status=201, mimetype="application/json")
+                answer.headers["Cache-Control"] = "no-store"
+                return answer
         return redirect(request, request.url_for("page_attachments", name=name))
     wiki.store.read(name)
     response = themed(wiki, request, "page_attachments.mako", title=f"Attachments of {name}", page=name,

@@ -124,6 +124,11 @@ def show_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     redirected_from = request.args.get("redirected_from", "")
     notice = _notice(wiki, request, name)
     html, volatile = wiki.render_html(request, page, request.reader)
+    if wanted is None and not wiki.config.read_only and wiki.may(request.reader, "write", name):
+        from wiki import sections
+
+        html = sections.with_edit_links(html, page.text, wiki.config.default_markup,
+                                        lambda number: request.url_for("edit_page", name=name, section=number))
     content = Markup(html)
     # A signed-in person's view names them and shows what they may read: an ETag of its own.
     personal = f"{request.reader.name}|{wiki.view_class(request.reader)}" if request.reader.known else ""
@@ -173,10 +178,11 @@ def _editor(
     status: int = 200, preview: Markup | None = None, conflict: EditConflict | None = None,
     their_changes: list[dict[str, str]] | None = None, your_changes: list[dict[str, str]] | None = None,
     conflicts: int = 0, draft: Draft | None = None, templates: list[str] | None = None, error: str = "",
-    retry_after: int | None = None, confirm: str = "",
+    retry_after: int | None = None, confirm: str = "", section: int | None = None,
 ) -> Response:
     response = themed(
-        wiki, request, "edit_page.mako", status, title=f"Edit {name}", page=name, error=error,
+        wiki, request, "edit_page.mako", status, title=f"Edit {name}", page=name, error=error, section=section,
+        markup=_markup_of(text, wiki.config.default_markup),
         text=text, base_revision=base_revision, comment=comment, preview=preview,
         conflict=conflict, their_changes=their_changes or [], your_changes=your_changes or [], conflicts=conflicts,
         is_new=not wiki.store.exists(name), draft=draft, draft_age=age(draft) if draft else "",
@@ -186,6 +192,47 @@ def _editor(
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def _markup_of(text: str, default: str) -> str:
+    from wiki.acl import page_format
+
+    return "wiki" if page_format(text, default) in ("wiki", "moin") else "markdown"
+
+
+def _section_number(raw: str) -> int | None:
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and int(raw) < 10_000):
+        raise BadRequest(f"{raw!r} is not a section number.")
+    return int(raw)
+
+
+def _base_text(wiki: Site, name: str, revision: int) -> str:
+    try:
+        return wiki.store.read(name, revision).text if revision else ""
+    except WikiError:
+        return ""
+
+
+def _section_text(wiki: Site, name: str, revision: int, section: int) -> str:
+    text = _base_text(wiki, name, revision)
+    from wiki import sections
+
+    found = sections.find(text, wiki.config.default_markup)
+    if section >= len(found):
+        raise sections.SectionGone(f"{name!r} has no section {section + 1}: edit the whole page.")
+    start, end = found[section]
+    return "".join(text.splitlines(keepends=True)[start:end])
+
+
+def _with_section(wiki: Site, name: str, revision: int, section: int, new: str) -> str:
+    """The whole text of `revision` with section `section` replaced: a save of it is an ordinary
+    save against that revision (merged, or a conflict, like any other)."""
+    from wiki import sections
+
+    text = _base_text(wiki, name, revision)
+    return sections.replace(text, wiki.config.default_markup, section, new, name)
 
 
 def readable_templates(wiki: Site, request: WikiRequest) -> list[str]:
@@ -251,6 +298,10 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
             draft = None
         if draft is not None and request.args.get("draft") == "restore":
             return _editor(wiki, request, name, text=draft.text, base_revision=draft.base_revision)
+        section = _section_number(request.args.get("section", ""))
+        if section is not None:  # one section of the current text; saved back into the whole
+            return _editor(wiki, request, name, text=_section_text(wiki, name, current, section),
+                           base_revision=current, section=section)
         templates: list[str] = []
         if not wiki.store.exists(name):
             templates = readable_templates(wiki, request)
@@ -268,10 +319,19 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     if base_revision > current:
         raise BadRequest(f"The edit form names revision {base_revision}, which {name!r} does not have.")
     refuse_robots(form)
+    section = _section_number(form.get("section", ""))
+    whole = text if section is None else _with_section(wiki, name, base_revision, section, text)
     if form.get("action") == "preview":
-        wiki.drafts.save(owner, name, base_revision, text)
+        if form.get("keep_draft") != "0":  # the editor's first preview, of the text as loaded, keeps none
+            wiki.drafts.save(owner, name, base_revision, whole)
         preview = Markup(wiki.render_text(request, name, text, request.reader))
-        return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment, preview=preview)
+        if form.get("fragment") == "1":  # the editor's live preview: the rendered text alone (the draft is kept)
+            fragment = Response(str(preview), mimetype="text/html")
+            fragment.headers["Cache-Control"] = "no-store"
+            return fragment
+        return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment, preview=preview,
+                       section=section)
+    text = whole
     if form.get("action") != "save":
         raise BadRequest("Choose Preview or Save.")
     doubt = _doubt(wiki, name, text, form)

@@ -1,5 +1,10 @@
 <%inherit file="layout.mako"/>
-<h1 class="page-title">${'Create' if is_new else 'Edit'} ${page}</h1>
+<%def name="extra_head()"><script src="${static('editor.js')}" defer></script></%def>
+<h1 class="page-title">${'Create' if is_new else 'Edit'} ${page}${'' if section is None else ': one section'}</h1>
+% if section is not None:
+<p class="hint">You are editing one section. Saving puts it back into the page as it was when you began; if someone
+saved the page meanwhile, the two are merged as for a whole page. <a href="${url('edit_page', name=page)}" rel="nofollow">Edit the whole page</a></p>
+% endif
 % if error:
 <p class="notice error" role="alert">${error}</p>
 % endif
@@ -31,10 +36,14 @@ ${draft.base_revision}). <a href="${url('edit_page', name=page, draft='restore')
 % endfor
 </nav>
 % endif
-<form class="editor" method="post" action="${url('edit_page', name=page)}">
+<form class="editor" method="post" action="${url('edit_page', name=page)}" data-page="${page}" data-markup="${markup}" data-new="${'1' if is_new else '0'}"
+      data-attachments="${url('page_attachments', name=page)}">
   ${csrf_field()}
   <input type="hidden" name="base_revision" value="${base_revision}">
-  <label for="edit-text">Page text <span class="hint">(Markdown — see <a href="${url('show_page', name='HelpOnEditing')}" target="_blank">HelpOnEditing</a>)</span></label>
+  % if section is not None:
+  <input type="hidden" name="section" value="${section}">
+  % endif
+  <label for="edit-text">Page text <span class="hint">(${'MoinMoin wiki markup' if markup == 'wiki' else 'Markdown'} — see <a href="${url('show_page', name='HelpOnEditing')}" target="_blank">HelpOnEditing</a>)</span></label>
   <textarea id="edit-text" name="text" rows="24" spellcheck="true">
 ${text}</textarea>
   <label for="edit-comment">Comment <span class="hint">(a few words on what you changed)</span></label>

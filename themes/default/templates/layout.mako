@@ -9,6 +9,10 @@
 <link rel="icon" href="${static('favicon.svg')}" type="image/svg+xml">
 <link rel="stylesheet" href="${static('wiki.css')}">
 <link rel="stylesheet" href="${static('pygments.css')}">
+<link rel="stylesheet" href="${static('pygments-dark.css')}">
+${self.extra_head() | n}
+## Before the page is drawn: the reader's own light or dark choice (no flash of the other one).
+<script src="${static('theme.js')}"></script>
 <link rel="alternate" type="application/atom+xml" title="${site_name}: recent changes" href="${url('recent_feed')}">
 % if page:
 <link rel="alternate" type="application/atom+xml" title="${site_name}: changes to ${page}" href="${url('page_feed', name=page)}">
@@ -33,6 +37,7 @@
     <a href="${url('new_page')}" rel="nofollow">New page</a>
     % endif
   </nav>
+  <button type="button" class="theme-toggle" hidden aria-pressed="false" title="Switch between light and dark">Dark</button>
   <nav class="user-nav" aria-label="Account">
   % if reader.known:
     <a class="user-name" href="${url('account')}">${reader.name}</a>
@@ -55,15 +60,21 @@
   <a href="${url('edit_page', name=page)}" rel="nofollow">Edit</a>
   % endif
   <a href="${url('page_history', name=page)}" rel="nofollow">History</a>
-  <a href="${url('raw_page', name=page)}" rel="nofollow">Raw</a>
   <a href="${url('page_attachments', name=page)}" rel="nofollow">Attachments</a>
-  <a href="${url('print_page', name=page)}" rel="nofollow">Print</a>
-  <a href="${url('page_info', name=page)}" rel="nofollow">Info</a>
-  <a href="${url('page_backlinks', name=page)}" rel="nofollow">Links here</a>
-  % if can('delete', page):
-  <a href="${url('rename_page', name=page)}" rel="nofollow">Rename</a>
-  <a href="${url('delete_page', name=page)}" rel="nofollow">Delete</a>
-  % endif
+  ## The rest in a menu that needs no script: one row of actions, on a phone too.
+  <details class="more-actions">
+    <summary>More</summary>
+    <div class="menu">
+      <a href="${url('raw_page', name=page)}" rel="nofollow">Raw</a>
+      <a href="${url('print_page', name=page)}" rel="nofollow">Print</a>
+      <a href="${url('page_info', name=page)}" rel="nofollow">Info</a>
+      <a href="${url('page_backlinks', name=page)}" rel="nofollow">Links here</a>
+      % if can('delete', page):
+      <a href="${url('rename_page', name=page)}" rel="nofollow">Rename</a>
+      <a href="${url('delete_page', name=page)}" rel="nofollow">Delete</a>
+      % endif
+    </div>
+  </details>
 </nav>
 % endif
 <main id="content" class="content">
@@ -75,6 +86,8 @@ ${self.footer() | n}
 </body>
 </html>
 <%def name="footer()">Powered by flatwiki</%def>
+## A theme (or a template) adds stylesheets or scripts of its own here.
+<%def name="extra_head()"></%def>
 <%def name="crumbs(name)">\
 <% parts = name.split('/') %>\
 % for i, part in enumerate(parts):
