@@ -31,7 +31,8 @@ POISON = [
 
 
 class Executable(HTMLParser):
-    """Finds what a browser would run: script elements and on* handler attributes."""
+    """Finds what a browser would run beyond the theme's own files: script elements (other than
+    the theme's, served from /+static/) and on* handler attributes."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
@@ -40,7 +41,9 @@ class Executable(HTMLParser):
         self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script" or any(name.lower().startswith("on") for name, _ in attrs):
+        theme_file = tag == "script" and {name for name, _ in attrs} <= {"src", "defer"} and \
+            (dict(attrs).get("src") or "").startswith("/+static/")
+        if (tag == "script" and not theme_file) or any(name.lower().startswith("on") for name, _ in attrs):
             self.found.append(f"<{tag} {attrs}>")
 
 

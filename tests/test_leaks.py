@@ -208,7 +208,7 @@ def urls_for_rule(rule_endpoint: str, arguments: set[str], pages: list[str]) -> 
                    "?q=ZetaPrivate", "?q=zetaprivate", "?q=KnownOnlyNotes"],
         "recent_changes": ["", "?count=50"], "recent_feed": [""], "page_index": [""], "orphaned_pages": [""],
         "wanted_pages": [""], "sitemap": [""], "robots_txt": [""], "front_page": [""],
-        "login": [""], "logout": [""], "register": [""], "account": [""], "users": [""],
+        "login": [""], "logout": [""], "register": [""], "account": [""], "users": [""], "choose_theme": ["", "?back=/FrontPage"],
         "new_page": ["", "?name=BrandNewPage&template=HiddenTemplate", "?name=NewOne"],
     }
     assert rule_endpoint in queries, f"a new rule {rule_endpoint!r}: say which queries it reads"

@@ -5,6 +5,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import WikiClient
 from wiki.app import create_app
 from wiki.config import PROJECT_ROOT, Config
@@ -67,3 +69,52 @@ def test_a_folder_of_ones_own_themes_falls_back_to_the_bundled_default(tmp_path:
     assert theme.static_file("wiki.css") == (mine / "wiki.css").resolve()
     assert theme.static_file("favicon.svg") == (BUNDLED_THEMES / "default" / "static" / "favicon.svg").resolve()
     assert theme.lookup.get_template("error.mako") is not None  # every template, from the bundled default
+
+
+def test_a_browser_chooses_a_bundled_theme_and_keeps_it(client: WikiClient) -> None:
+    """The sidebar theme is the default's layout with one stylesheet added: the theme contract."""
+    page = client.get("/+theme?back=/HelpOnEditing").get_data(as_text=True)
+    assert 'value="default" checked' in page and 'value="sidebar"' in page
+    form = client.form("/+theme")
+    chosen = client.post("/+theme", data={**form, "theme": "sidebar", "back": "/HelpOnEditing"})
+    assert chosen.status_code == 303 and chosen.headers["Location"] == "/HelpOnEditing"
+    assert "wiki_theme=sidebar" in chosen.headers["Set-Cookie"] and "HttpOnly" in chosen.headers["Set-Cookie"]
+    for url in ("/HelpOnEditing", "/+history/HelpOnEditing", "/+edit/HelpOnEditing", "/+recent"):
+        html = client.get(url).get_data(as_text=True)
+        assert 'class="theme-sidebar"' in html and "sidebar.css" in html, url
+    css = re.search(r'href="(/\+static/[^"]+/sidebar\.css)"', client.get("/FrontPage").get_data(as_text=True))
+    assert css is not None and client.get(css.group(1)).status_code == 200
+    assert "wiki.css" in client.get("/FrontPage").get_data(as_text=True)  # built on the default's
+
+
+def test_a_chosen_theme_never_gets_or_leaves_a_stored_page(client: WikiClient) -> None:
+    plain = client.get("/HelpOnEditing")
+    assert "sidebar.css" not in plain.get_data(as_text=True)
+    client.client.set_cookie("wiki_theme", "sidebar")
+    themed = client.get("/HelpOnEditing", headers={"If-None-Match": plain.headers["ETag"]})
+    assert themed.status_code == 200 and "sidebar.css" in themed.get_data(as_text=True)
+    assert themed.headers["ETag"] != plain.headers["ETag"]
+    client.forget_cookies()
+    assert "sidebar.css" not in client.get("/HelpOnEditing").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["nosuch", "../default", ""])
+def test_an_unknown_theme_is_refused(client: WikiClient, name: str) -> None:
+    form = client.form("/+theme")
+    assert client.post("/+theme", data={**form, "theme": name}).status_code == 400
+    client.client.set_cookie("wiki_theme", name or "x")
+    assert "sidebar.css" not in client.get("/FrontPage").get_data(as_text=True)
+
+
+def test_an_account_keeps_its_theme_in_its_user_file(client: WikiClient, seeded_config: object) -> None:
+    from wiki.users import UserStore
+
+    users = UserStore(seeded_config.data_dir / "user")  # type: ignore[attr-defined]
+    user = users.create("Theo Reader", "a long password")
+    client.sign_in("Theo Reader", "a long password")
+    form = client.form("/+theme")
+    client.post("/+theme", data={**form, "theme": "sidebar"})
+    assert users.get(user.id).fields["theme_name"] == "sidebar"  # type: ignore[union-attr]
+    elsewhere = WikiClient(create_app(seeded_config))  # type: ignore[arg-type]  # another browser, same account
+    elsewhere.sign_in("Theo Reader", "a long password")
+    assert "sidebar.css" in elsewhere.get("/FrontPage").get_data(as_text=True)

@@ -82,6 +82,7 @@ URL_MAP = Map(
         Rule("/+register", endpoint="register", methods=WRITE),
         Rule("/+account", endpoint="account", methods=WRITE),
         Rule("/+users", endpoint="users", methods=WRITE),
+        Rule("/+theme", endpoint="choose_theme", methods=WRITE),
         Rule("/+static/<version>/<path:filename>", endpoint="static_file", methods=READ),
         Rule("/<page:name>", endpoint="show_page", methods=READ),
     ],
@@ -92,12 +93,13 @@ URL_MAP = Map(
 
 def static_file(wiki: Site, request: WikiRequest, version: str, filename: str) -> Response:
     """A theme file; cached for a year when its URL carries the current theme version."""
-    path = wiki.theme.static_file(filename)
+    theme = wiki.theme_for_version(version)
+    path = theme.static_file(filename)
     if path is None:
         from werkzeug.exceptions import NotFound
 
         raise NotFound(f"The theme has no file {filename!r}.")
-    current = version == wiki.theme.version
+    current = version == theme.version
     response = send_file(path, request.environ, max_age=STATIC_MAX_AGE if current else 0, conditional=True)
     if current:
         response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
@@ -134,6 +136,7 @@ VIEWS: dict[str, Callable[..., Response]] = {
     "register": accounts.register,
     "account": accounts.account,
     "users": accounts.users,
+    "choose_theme": accounts.choose_theme,
     "static_file": static_file,
 }
 

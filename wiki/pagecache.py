@@ -25,6 +25,7 @@ from wiki.errors import InvalidPageName
 from wiki.sessions import COOKIE as SESSION_COOKIE
 from wiki.storage import PageStore
 
+THEME_COOKIE = "wiki_theme"  # theme.COOKIE (not imported: the fast path loads nothing it need not)
 NOTICE_COOKIE = "wiki_notice"  # views/page.py says "Saved." with it: such a view is the full app's
 
 # What werkzeug drops from a 304 (RFC 9110 says a 304 carries no representation headers).
@@ -116,8 +117,9 @@ class PageCache:
         # Stored responses are an anonymous reader's: a signed-in person (a session cookie, or a
         # name the web server authenticated) gets pages made for them by the full app.
         cookies = str(environ.get("HTTP_COOKIE", ""))
-        if environ.get("REMOTE_USER") or SESSION_COOKIE + "=" in cookies or NOTICE_COOKIE + "=" in cookies:
-            return None  # (or the "Saved." a save left for the next view)
+        if environ.get("REMOTE_USER") or SESSION_COOKIE + "=" in cookies or NOTICE_COOKIE + "=" in cookies \
+                or THEME_COOKIE + "=" in cookies:
+            return None  # (or the "Saved." a save left for the next view, or a theme of one's own)
         if self.trusted_hosts and not _trusted(str(environ.get("HTTP_HOST", "")), self.trusted_hosts):
             return None
         try:

@@ -91,6 +91,7 @@ class Site:
         self.config = config
         self.store = PageStore(config.data_dir, lock_timeout=config.lock_timeout)
         self.theme = Theme.for_config(config)
+        self._themes: dict[str, Theme] = {self.theme.name: self.theme}
         self.page_cache = PageCache(config.data_dir / "cache" / "pages", self.store, self.cache_key,
                                     config.trusted_host_list())
         self._config_print = hashlib.sha1(repr(config).encode("utf-8")).hexdigest()
@@ -279,6 +280,29 @@ class Site:
         from wiki.drafts import DraftStore
 
         return DraftStore(self.config.data_dir / "drafts")
+
+    def themes(self) -> list[str]:
+        """The names of the themes a person may choose."""
+        from wiki.theme import available
+
+        return available(self.config.themes_dir)
+
+    def theme_named(self, name: str) -> Theme:
+        """That theme, when it is one of `themes()`; else the configured one."""
+        theme = self._themes.get(name)
+        if theme is None:
+            if not name or name not in self.themes():
+                return self.theme
+            with self._lock:
+                theme = self._themes.setdefault(name, Theme.for_config(self.config, name))
+        return theme
+
+    def theme_for_version(self, version: str) -> Theme:
+        """The theme whose static files a URL's version names (the configured one if none does)."""
+        for theme in list(self._themes.values()):
+            if theme.version == version:
+                return theme
+        return self.theme
 
     @property
     def renderer(self) -> Renderer:

@@ -13,13 +13,30 @@ from typing import Any
 from wiki.config import BUNDLED_THEMES, Config
 
 DEFAULT_THEME = "default"
+COOKIE = "wiki_theme"  # a browser's own choice of theme (an account's is its user file's theme_name)
+
+
+def available(themes_dir: Path) -> list[str]:
+    """The themes one may choose: folders with templates or static files, in themes_dir and bundled."""
+    found = set()
+    for root in (BUNDLED_THEMES, themes_dir):
+        try:
+            for entry in os.scandir(root):
+                if entry.is_dir() and (os.path.isdir(os.path.join(entry.path, "templates"))
+                                       or os.path.isdir(os.path.join(entry.path, "static"))):
+                    found.add(entry.name)
+        except OSError:
+            continue
+    return sorted(found, key=lambda name: (name != DEFAULT_THEME, name))
 
 
 class Theme:
     @classmethod
-    def for_config(cls, config: Config) -> Theme:
-        """The configured theme, compiling templates into data_dir/cache/templates."""
-        return cls(config.themes_dir, config.theme, config.data_dir / "cache" / "templates")
+    def for_config(cls, config: Config, name: str | None = None) -> Theme:
+        """The configured theme (or the one named), compiling its templates into a folder of its
+        own under data_dir/cache/templates: two themes' layout.mako are different modules."""
+        chosen = name or config.theme
+        return cls(config.themes_dir, chosen, config.data_dir / "cache" / "templates" / chosen)
 
     def __init__(self, themes_dir: Path, name: str, module_directory: Path | None) -> None:
         self.name = name
@@ -41,7 +58,9 @@ class Theme:
         from mako.lookup import TemplateLookup
 
         return TemplateLookup(
-            directories=[str(d / "templates") for d in self.directories],
+            # The themes' own folders last: a layout can extend the bundled one as
+            # "/default/templates/layout.mako" and override only its slots (see docs/themes.md).
+            directories=[str(d / "templates") for d in self.directories] + [str(BUNDLED_THEMES)],
             module_directory=str(module_directory) if module_directory else None,
             default_filters=["h"],
             input_encoding="utf-8",

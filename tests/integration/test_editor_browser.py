@@ -197,10 +197,13 @@ def axe_source() -> str:
     return script.read_text("utf-8")
 
 
+@pytest.mark.parametrize("theme", ["default", "sidebar"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_main_pages_have_no_serious_accessibility_violations(chromium: object, site: Site, scheme: str) -> None:
+def test_main_pages_have_no_serious_accessibility_violations(chromium: object, site: Site, scheme: str,
+                                                             theme: str) -> None:
     source = axe_source()
     page, _ = new_page(chromium, color_scheme=scheme, bypass_csp=True)  # the test injects axe's script
+    page.context.add_cookies([{"name": "wiki_theme", "value": theme, "url": site.url("/")}])  # type: ignore[attr-defined]
     found = {}
     for path in ("/FrontPage", "/HelpOnEditing", "/+edit/FrontPage", "/+history/FrontPage",
                  "/+diff/FrontPage?from=0&to=1", "/+search?q=wiki&fulltext=1", "/+recent", "/+index", "/+login",
@@ -212,5 +215,33 @@ def test_main_pages_have_no_serious_accessibility_violations(chromium: object, s
                    if v["impact"] in ("serious", "critical")]
         if serious:
             found[path] = serious
-            shot(page, path.strip("/").replace("/", "_").replace("?", "_") or "root", f"axe-{scheme}")
+            shot(page, path.strip("/").replace("/", "_").replace("?", "_") or "root", f"axe-{theme}-{scheme}")
     assert found == {}, json.dumps(found, indent=1)
+
+
+def test_the_sidebar_theme_is_a_sidebar_on_a_desktop_and_fits_a_phone(chromium: object, site: Site) -> None:
+    """The second bundled theme, chosen through its page, looks clearly different: the header is
+    a column on the left. On a phone it stacks, and no page scrolls sideways."""
+    page, errors = new_page(chromium)
+    page.goto(site.url("/+theme?back=/HelpOnEditing"))  # type: ignore[attr-defined]
+    page.get_by_label("sidebar").check()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Use this theme").click()  # type: ignore[attr-defined]
+    page.wait_for_url(site.url("/HelpOnEditing"))  # type: ignore[attr-defined]
+    header = page.locator("header.site-header").bounding_box()  # type: ignore[attr-defined]
+    main = page.locator("main").bounding_box()  # type: ignore[attr-defined]
+    assert header is not None and main is not None
+    assert header["x"] == 0 and header["width"] < 300 and header["height"] >= 850  # a column, full height
+    assert main["x"] >= header["width"]
+    shot(page, "sidebar-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    wide = []
+    for path in ("/HelpOnEditing", "/FrontPage", "/+edit/FrontPage", "/+history/FrontPage", "/+recent", "/+theme"):
+        page.goto(site.url(path))  # type: ignore[attr-defined]
+        width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+        if width > 390:
+            wide.append(f"{path}: {width} px")
+    assert wide == []
+    header = page.locator("header.site-header").bounding_box()  # type: ignore[attr-defined]
+    assert header is not None and header["width"] >= 380  # stacked on top
+    shot(page, "sidebar-phone")
+    assert errors == [], errors

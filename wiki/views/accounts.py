@@ -198,3 +198,29 @@ def users(wiki: Site, request: WikiRequest) -> Response:
         wiki.users.write(target)
         return redirect(request, request.url_for("users"))
     return _form(wiki, request, "users.mako", "Accounts", accounts=wiki.users.all())
+
+
+def choose_theme(wiki: Site, request: WikiRequest) -> Response:
+    """GET: the wiki's themes. POST: this browser's choice (a cookie), and the account's too
+    when signed in (its user file's `theme_name`, as in MoinMoin 1.9), so it follows the person."""
+    from wiki.theme import COOKIE
+    from wiki.views.base import chosen_theme
+
+    themes = wiki.themes()
+    if request.method == "GET":
+        back = request.args.get("back", "")
+        return _form(wiki, request, "choose_theme.mako", "Change the look", themes=themes,
+                     current=chosen_theme(wiki, request) or wiki.theme.name, back=back)
+    fields = form_fields(wiki, request)
+    name = fields.get("theme", "")
+    if name not in themes:
+        raise BadRequest(f"There is no theme {name!r}; choose one of {', '.join(themes)}.")
+    response = redirect(request, _local_target(wiki, request, fields.get("back", "")))
+    response.set_cookie(COOKIE, name, max_age=365 * 86400, path=request.script_root or "/", httponly=True,
+                        samesite="Lax", secure=request.scheme == "https")
+    if request.reader.user_id:
+        user = wiki.users.get(request.reader.user_id)
+        if user is not None:
+            user.fields["theme_name"] = name
+            wiki.users.write(user)
+    return response

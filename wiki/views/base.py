@@ -188,21 +188,42 @@ def who(wiki: Site, request: WikiRequest, entry: LogEntry) -> Markup:
     return Markup('<span class="author">{}</span>').format(author_name(wiki, request, entry))
 
 
+def chosen_theme(wiki: Site, request: WikiRequest) -> str:
+    """The theme this person chose: their account's (1.9's `theme_name`), else this browser's
+    cookie; "" when neither names one of the wiki's themes (the configured one is used)."""
+    from wiki.theme import COOKIE
+
+    name = ""
+    if request.reader.user_id:
+        user = wiki.users.get(request.reader.user_id)
+        name = user.fields.get("theme_name", "") if user is not None else ""
+    if not name or name not in wiki.themes():
+        name = request.cookies.get(COOKIE, "")
+    return name if name in wiki.themes() and name != wiki.theme.name else ""
+
+
+def request_theme(wiki: Site, request: WikiRequest) -> Any:
+    return wiki.theme_named(chosen_theme(wiki, request))
+
+
 def themed(
     wiki: Site, request: WikiRequest, template: str, status: int = 200, *,
     title: str, page: str | None = None, robots: str = "noindex,nofollow", **context: Any,
 ) -> Response:
     """Render a theme template into an HTML response; forms on it get their CSRF cookie."""
+    theme = request_theme(wiki, request)
+
     def static(filename: str) -> str:
-        return request.url_for("static_file", version=wiki.theme.version, filename=filename)
+        return request.url_for("static_file", version=theme.version, filename=filename)
 
     readable = wiki.read_check(request.reader)
 
     def page_exists(name: str) -> bool:  # a page this reader may not read looks missing
         return readable(name) and wiki.store.exists(name)
 
-    html = wiki.theme.render(
+    html = theme.render(
         template,
+        theme_name=theme.name,
         site_name=wiki.config.site_name,
         front_page=wiki.config.front_page,
         read_only=wiki.config.read_only,

@@ -32,6 +32,7 @@ from wiki.views.base import (
     WikiRequest,
     absolute,
     author_name,
+    chosen_theme,
     form_fields,
     int_arg,
     page_name,
@@ -132,7 +133,9 @@ def show_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     content = Markup(html)
     # A signed-in person's view names them and shows what they may read: an ETag of its own.
     personal = f"{request.reader.name}|{wiki.view_class(request.reader)}" if request.reader.known else ""
-    etag = wiki.page_etag(request.script_root, name, page.revision, volatile, redirected_from + personal)
+    theme = chosen_theme(wiki, request)  # a theme of one's own: a view of its own
+    etag = wiki.page_etag(request.script_root, name, page.revision, volatile,
+                          redirected_from + personal + (f"|theme:{theme}" if theme else ""))
     if request.if_none_match.contains(etag) and not notice:
         response = Response(status=304)
     else:
@@ -142,7 +145,7 @@ def show_page(wiki: Site, request: WikiRequest, name: str) -> Response:
             revision=page.revision, current=current, entry=wiki.store.log_entry(name, page.revision), content=content,
             redirected_from=redirected_from, notice=notice,
         )
-        if not request.args and not volatile and not notice:
+        if not request.args and not volatile and not notice and not theme:
             response.cacheable = True  # type: ignore[attr-defined]  # app.py keeps the finished response
     response.set_etag(etag)
     if notice:  # said once: this answer is for this person, now, and kept by no cache

@@ -10,6 +10,7 @@
 <link rel="stylesheet" href="${static('wiki.css')}">
 <link rel="stylesheet" href="${static('pygments.css')}">
 <link rel="stylesheet" href="${static('pygments-dark.css')}">
+${self.theme_head() | n}
 ${self.extra_head() | n}
 ## Before the page is drawn: the reader's own light or dark choice (no flash of the other one).
 <script src="${static('theme.js')}"></script>
@@ -18,7 +19,7 @@ ${self.extra_head() | n}
 <link rel="alternate" type="application/atom+xml" title="${site_name}: changes to ${page}" href="${url('page_feed', name=page)}">
 % endif
 </head>
-<body>
+<body class="theme-${theme_name}">
 <a class="skip-link" href="#content">Skip to content</a>
 <header class="site-header">
   <a class="site-name" href="${url('front_page')}">${site_name}</a>
@@ -82,11 +83,14 @@ ${next.body() | n}
 </main>
 <footer class="site-footer">
 ${self.footer() | n}
+<p class="theme-choice"><a href="${url('choose_theme', back=request_path)}" rel="nofollow">Change the look</a></p>
 </footer>
 </body>
 </html>
 <%def name="footer()">Powered by flatwiki</%def>
-## A theme (or a template) adds stylesheets or scripts of its own here.
+## Slots: a theme's layout adds its stylesheets in theme_head(); a page template adds scripts of
+## its own in extra_head() (the editor's). Both are empty here.
+<%def name="theme_head()"></%def>
 <%def name="extra_head()"></%def>
 <%def name="crumbs(name)">\
 <% parts = name.split('/') %>\
