@@ -115,3 +115,18 @@ def test_non_ascii_page_names_are_served_from_the_cache_too(data: Path) -> None:
     first, _ = run(env)
     second, loaded = run(env)
     assert b"cr\xc3\xa8me" in first and second == first and not loaded & HEAVY
+
+
+def test_if_modified_since_is_answered_from_the_cache_as_by_the_full_app(data: Path) -> None:
+    full, _ = run(environ(data, "GET", "/SandBox"))
+    stamp = re.search(rb"Last-Modified: ([^\r]+)", full).group(1).decode()  # type: ignore[union-attr]
+    env = environ(data, "GET", "/SandBox")
+    env["HTTP_IF_MODIFIED_SINCE"] = stamp
+    cached_304, loaded = run(env)
+    assert not loaded & HEAVY and cached_304.startswith(b"Status: 304")
+    for path in (data / "cache" / "pages").iterdir():
+        path.unlink()
+    full_304, loaded_full = run(env)
+    assert "werkzeug" in loaded_full and cached_304 == full_304
+    env["HTTP_IF_MODIFIED_SINCE"] = "Mon, 01 Jan 2001 00:00:00 GMT"
+    assert run(env)[0].startswith(b"Status: 200")

@@ -123,3 +123,23 @@ def test_action_pages_ask_robots_to_stay_away(client: WikiClient) -> None:
         assert '<meta name="robots" content="noindex,nofollow">' in client.get(url).get_data(as_text=True)
     assert '<meta name="robots" content="index,follow">' in client.get("/SandBox").get_data(as_text=True)
     assert client.get("/+raw/SandBox").headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_last_modified_revalidates_and_follows_pages_made_since(client: WikiClient) -> None:
+    """A cache that revalidates with If-Modified-Since gets 304 while the page is what it was,
+    and the page again once a page it may link to was created (its links change colour)."""
+    import time
+
+    first = client.get("/FrontPage")
+    stamp = first.headers["Last-Modified"]
+    same = client.get("/FrontPage", headers={"If-Modified-Since": stamp})
+    assert same.status_code == 304
+    time.sleep(1.1)  # HTTP dates have whole seconds
+    client.save("Brand New Linked Page", "made later")
+    later = client.get("/FrontPage", headers={"If-Modified-Since": stamp})
+    assert later.status_code == 200 and later.headers["Last-Modified"] != stamp
+    etag_wins = client.get("/FrontPage", headers={"If-Modified-Since": later.headers["Last-Modified"],
+                                                  "If-None-Match": '"not-this-one"'})
+    assert etag_wins.status_code == 200  # If-None-Match decides when both are sent
+    client.save("Clock", "<<DateTime>>")
+    assert "Last-Modified" not in client.get("/Clock").headers  # shows more than its revision: ETag only

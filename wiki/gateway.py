@@ -26,8 +26,8 @@ def _cgi_environ() -> dict[str, object]:
     """The few CGI variables the page cache reads, in WSGI's form (bytes as latin-1 text),
     as wsgiref's read_environ would give them, without importing wsgiref."""
     environ: dict[str, object] = {}
-    for key in ("REQUEST_METHOD", "PATH_INFO", "SCRIPT_NAME", "QUERY_STRING", "HTTP_IF_NONE_MATCH", "HTTP_HOST",
-                "HTTP_COOKIE", "REMOTE_USER"):
+    for key in ("REQUEST_METHOD", "PATH_INFO", "SCRIPT_NAME", "QUERY_STRING", "HTTP_IF_NONE_MATCH",
+                "HTTP_IF_MODIFIED_SINCE", "HTTP_HOST", "HTTP_COOKIE", "REMOTE_USER"):
         value = os.environ.get(key, "")
         environ[key] = value.encode("utf-8", "surrogateescape").decode("latin-1")
     return environ

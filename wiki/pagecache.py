@@ -30,7 +30,8 @@ NOTICE_COOKIE = "wiki_notice"  # views/page.py says "Saved." with it: such a vie
 
 # What werkzeug drops from a 304 (RFC 9110 says a 304 carries no representation headers).
 MEMORY_LIMIT = 32 * 1024 * 1024  # bytes of responses kept in memory per process; the files keep the rest
-NOT_IN_304 = {"content-type", "content-length", "content-encoding", "content-language", "content-md5", "content-range"}
+NOT_IN_304 = {"content-type", "content-length", "content-encoding", "content-language", "content-md5", "content-range",
+              "last-modified"}
 
 Headers = list[tuple[str, str]]
 
@@ -173,7 +174,9 @@ class PageCache:
         if stored is None:
             return None, slot
         headers, body = stored
-        if _matches(str(environ.get("HTTP_IF_NONE_MATCH", "")), slot.key):
+        if_none_match = str(environ.get("HTTP_IF_NONE_MATCH", ""))
+        if _matches(if_none_match, slot.key) or (not if_none_match and _not_modified_since(
+                str(environ.get("HTTP_IF_MODIFIED_SINCE", "")), headers)):
             return ("304 NOT MODIFIED", [(k, v) for k, v in headers if k.lower() not in NOT_IN_304], b""), slot
         return ("200 OK", headers, b"" if environ.get("REQUEST_METHOD") == "HEAD" else body), slot
 
@@ -194,6 +197,21 @@ def _page_name(raw: str) -> str | None:
         return raw if names.normalize(raw) == raw else None
     except InvalidPageName:
         return None
+
+
+def _not_modified_since(if_modified_since: str, headers: Headers) -> bool:
+    """If-Modified-Since against the stored Last-Modified (only sent when no If-None-Match is)."""
+    if not if_modified_since:
+        return False
+    modified = next((value for key, value in headers if key.lower() == "last-modified"), None)
+    if modified is None:
+        return False
+    from email.utils import parsedate_to_datetime  # only for such a request
+
+    try:
+        return parsedate_to_datetime(modified) <= parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
 
 
 def _matches(if_none_match: str, etag: str) -> bool:

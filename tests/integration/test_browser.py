@@ -175,7 +175,8 @@ def test_no_page_scrolls_sideways_on_a_phone(browser: object, tmp_path: Path) ->
     actions = ["/+history/FrontPage", "/+diff/FrontPage?from=0&to=1", "/+info/FrontPage", "/+edit/FrontPage",
                "/+attachments/FrontPage", "/+recent", "/+index", "/+search?q=wiki&fulltext=1", "/+backlinks/FrontPage",
                "/+orphans", "/+wanted", "/+login", "/+register", "/+new", "/+print/HelpOnEditing", "/+raw/FrontPage",
-               "/+revert/FrontPage?rev=1", "/NoSuchPage", "/+search?q=Brand+New+Page"]
+               "/+revert/FrontPage?rev=1", "/NoSuchPage", "/+search?q=Brand+New+Page", "/+theme",
+               "/+edit/FrontPage?section=0"]
     with sites.wiki_serve(tmp_path / "data") as site:
         page = browser.new_page()  # type: ignore[attr-defined]
         page.set_viewport_size({"width": 390, "height": 844})

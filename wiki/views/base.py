@@ -193,13 +193,17 @@ def chosen_theme(wiki: Site, request: WikiRequest) -> str:
     cookie; "" when neither names one of the wiki's themes (the configured one is used)."""
     from wiki.theme import COOKIE
 
-    name = ""
+    candidates = []
     if request.reader.user_id:
         user = wiki.users.get(request.reader.user_id)
-        name = user.fields.get("theme_name", "") if user is not None else ""
-    if not name or name not in wiki.themes():
-        name = request.cookies.get(COOKIE, "")
-    return name if name in wiki.themes() and name != wiki.theme.name else ""
+        candidates.append(user.fields.get("theme_name", "") if user is not None else "")
+    candidates.append(request.cookies.get(COOKIE, ""))
+    candidates = [name for name in candidates if name]
+    if not candidates:
+        return ""  # (most requests: no folder is listed)
+    themes = wiki.themes()
+    name = next((name for name in candidates if name in themes), "")
+    return "" if name == wiki.theme.name else name
 
 
 def request_theme(wiki: Site, request: WikiRequest) -> Any:

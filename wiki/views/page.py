@@ -136,18 +136,31 @@ def show_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     theme = chosen_theme(wiki, request)  # a theme of one's own: a view of its own
     etag = wiki.page_etag(request.script_root, name, page.revision, volatile,
                           redirected_from + personal + (f"|theme:{theme}" if theme else ""))
-    if request.if_none_match.contains(etag) and not notice:
+    entry = wiki.store.log_entry(name, page.revision)
+    # When the text alone decides the page (no macro showing more): the revision's time, for
+    # caches that revalidate with If-Modified-Since (If-None-Match wins when both are sent).
+    modified = None
+    if entry is not None and not volatile:
+        from datetime import datetime, timezone
+
+        changed = max(entry.time.timestamp(), wiki.store.pageset_time())  # red and blue links follow other pages
+        modified = datetime.fromtimestamp(int(changed), tz=timezone.utc)
+    unchanged = request.if_none_match.contains(etag) if request.if_none_match else \
+        modified is not None and request.if_modified_since is not None and modified <= request.if_modified_since
+    if unchanged and not notice:
         response = Response(status=304)
     else:
         response = themed(
             wiki, request, "show_page.mako", title=name, page=name,
             robots="noindex,nofollow" if wanted else "index,follow",
-            revision=page.revision, current=current, entry=wiki.store.log_entry(name, page.revision), content=content,
+            revision=page.revision, current=current, entry=entry, content=content,
             redirected_from=redirected_from, notice=notice,
         )
         if not request.args and not volatile and not notice and not theme:
             response.cacheable = True  # type: ignore[attr-defined]  # app.py keeps the finished response
     response.set_etag(etag)
+    if modified is not None and response.status_code == 200:
+        response.last_modified = modified
     if notice:  # said once: this answer is for this person, now, and kept by no cache
         response.delete_cookie(NOTICE_COOKIE, path=request.script_root or "/")
         response.headers["Cache-Control"] = "no-store"
