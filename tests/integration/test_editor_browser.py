@@ -245,3 +245,27 @@ def test_the_sidebar_theme_is_a_sidebar_on_a_desktop_and_fits_a_phone(chromium: 
     assert header is not None and header["width"] >= 380  # stacked on top
     shot(page, "sidebar-phone")
     assert errors == [], errors
+
+
+def test_printing_shows_the_page_alone(chromium: object, site: Site) -> None:
+    """The print stylesheet: no header, actions, edit links or switch; external addresses written out."""
+    page, errors = new_page(chromium)
+    page.goto(site.url("/HelpOnEditing"))  # type: ignore[attr-defined]
+    page.emulate_media(media="print")  # type: ignore[attr-defined]
+    for hidden in ("header.site-header", "nav.page-actions", "a.section-edit >> nth=0", "footer.site-footer"):
+        assert not page.locator(hidden).is_visible(), hidden  # type: ignore[attr-defined]
+    after = page.evaluate("""getComputedStyle(document.querySelector('.page-content a[href^="http"]'),
+                                               '::after').content""")  # type: ignore[attr-defined]
+    assert "attr(href)" in after or "http" in after
+    page.pdf(path=str(SCREENSHOTS / "editor" / "print.pdf"))  # type: ignore[attr-defined]
+    assert errors == [], errors
+
+
+def test_ctrl_enter_previews_at_once(chromium: object, site: Site) -> None:
+    page, errors = new_page(chromium)
+    page.goto(site.url("/+edit/KeyTrial"))  # type: ignore[attr-defined]
+    text = page.locator("textarea[name=text]")  # type: ignore[attr-defined]
+    text.fill("# Quick")
+    text.press("Control+Enter")
+    page.locator(".live-preview h1", has_text="Quick").wait_for(timeout=2000)  # type: ignore[attr-defined]
+    assert errors == [], errors
