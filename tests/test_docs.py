@@ -49,7 +49,8 @@ def test_readme_opens_with_the_two_commands() -> None:
 
 
 @pytest.mark.parametrize("recipe", ["apache-cgi.conf", "apache-wsgi.conf", "lighttpd-fastcgi.conf", "nginx-proxy.conf",
-                                    "nginx-fastcgi.conf", "apache-proxy-fcgi.conf"])
+                                    "nginx-fastcgi.conf", "apache-proxy-fcgi.conf", "nginx-proxy-cache.conf",
+                                    "nginx-proxy-cache-http.conf"])
 def test_the_deployment_guide_shows_the_recipes_the_integration_tests_run(recipe: str) -> None:
     """As written in conf/, with the placeholders ($run, $code, ...) as they are and `$$` (the
     test rig's escape) as the `$` the server reads."""

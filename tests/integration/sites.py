@@ -100,13 +100,14 @@ def wiki_serve(data: Path) -> Iterator[Site]:
 
 
 @contextmanager
-def backend(deployment: Deployment, kind: str, run: Path) -> Iterator[tuple[int, Path]]:
+def backend(deployment: Deployment, kind: str, run: Path, settings: str = "") -> Iterator[tuple[int, Path]]:
     """What a front server passes requests to, run as the data directory's owner (www-data):
-    `wiki serve` on a port (kind "serve", with proxy_fix), or wiki.fcgi on $run/fcgi.sock."""
+    `wiki serve` on a port (kind "serve", with proxy_fix), or wiki.fcgi on $run/fcgi.sock;
+    `settings`: more config lines."""
     data = deployment.data_dir(kind)
     config = deployment.config_file(data, f"{kind}.toml")
     if kind == "serve":
-        config.write_text(config.read_text() + "proxy_fix = true\n")
+        config.write_text(config.read_text() + "proxy_fix = true\n" + settings)
     env = {"PATH": os.environ.get("PATH", ""), "WIKI_CONFIG": str(config)}
     port = free_port()
     if kind == "serve":
@@ -149,9 +150,11 @@ def nginx(deployment: Deployment, recipe: str) -> Iterator[Site]:
     require(NGINX)
     run = world_readable_dir("flatwiki-nginx-")
     run.chmod(0o777)
-    kind = "serve" if recipe == "nginx-proxy.conf" else "fcgi"
-    with backend(deployment, kind, run) as (backend_port, _):
+    kind = "fcgi" if recipe == "nginx-fastcgi.conf" else "serve"
+    caching = recipe == "nginx-proxy-cache.conf"
+    with backend(deployment, kind, run, "page_cache_seconds = 3\n" if caching else "") as (backend_port, _):
         port = free_port()
+        (run / "http.conf").write_text(render(["nginx-proxy-cache-http.conf"], run=run) if caching else "")
         (run / "recipe.conf").write_text(render([recipe], run=run, backend=backend_port))
         (run / "nginx.conf").write_text(render(["nginx-harness.conf"], run=run, port=port))
         root = f"http://127.0.0.1:{port}"

@@ -51,3 +51,33 @@ def test_scenario_under_nginx(deployment: Deployment, recipe: str) -> None:
 def test_scenario_under_apache_proxy_fcgi(deployment: Deployment) -> None:
     with sites.apache_proxy_fcgi(deployment) as site:
         run_scenario(site)
+
+
+def test_nginx_micro_cache_serves_anonymous_readers_and_passes_the_rest(deployment: Deployment) -> None:
+    """The shipped proxy_cache recipe: anonymous page views come from nginx's cache; a session,
+    a chosen theme or a POST go to the wiki; a save shows through nginx within page_cache_seconds
+    (3 here), and at once to the person who saved (their "Saved." cookie passes the cache)."""
+    import time
+
+    from tests.integration.scenario import HttpTransport
+
+    with sites.nginx(deployment, "nginx-proxy-cache.conf") as site:
+        reader = Site("anonymous", site.root, site.mount, HttpTransport())
+        first = reader.get("/SandBox")
+        assert first.status == 200 and "public, max-age=3" in first.headers["Cache-Control"]
+        assert first.headers["X-Cache-Status"] == "MISS"
+        assert reader.get("/SandBox").headers["X-Cache-Status"] == "HIT"
+        for cookie in ("wiki_session=anything", "wiki_theme=sidebar"):
+            passed = reader.transport.request("GET", site.url("/SandBox"), headers={"Cookie": cookie})
+            assert passed.headers["X-Cache-Status"] == "BYPASS", cookie
+        editor = Site("editor", site.root, site.mount, HttpTransport())
+        form = editor.form("/+edit/SandBox")
+        saved = editor.post_form("/+edit/SandBox", {**form, "text": "Changed behind the cache", "action": "save"})
+        assert saved.status == 303
+        mine = editor.get("/SandBox")
+        assert "Changed behind the cache" in mine.text and mine.headers["X-Cache-Status"] == "BYPASS"
+        started = time.monotonic()
+        while "Changed behind the cache" not in reader.get("/SandBox").text:
+            assert time.monotonic() - started < 3 + 2, "the save did not show through nginx within max-age"
+            time.sleep(0.25)
+        assert reader.get("/+edit/SandBox").headers["X-Cache-Status"] in ("MISS", "BYPASS", "EXPIRED")
