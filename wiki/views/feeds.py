@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from werkzeug.wrappers import Response
 
 from wiki.editlog import LogEntry, is_revision
-from wiki.errors import PageNotFound
+from wiki.errors import BadRequest, PageNotFound
 from wiki.site import Site
-from wiki.views.base import WikiRequest, absolute, author_name, page_name, xml_safe
+from wiki.views.base import WikiRequest, absolute, author_name, int_arg, page_name, xml_safe
 from wiki.views.listing import recent_for, recent_window
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -82,10 +82,27 @@ def page_feed(wiki: Site, request: WikiRequest, name: str) -> Response:
                  _absolute(wiki, request, "show_page", name=name), entries)
 
 
+SITEMAP_URLS = 5000  # URLs in one sitemap file: about 500 KB (the protocol allows 50,000 and 50 MB)
+
+
 def sitemap(wiki: Site, request: WikiRequest) -> Response:
-    """Every page for search engines, with its last modification (the time of its `current`)."""
+    """Every page for search engines, with its last modification (the time of its `current`).
+    Past SITEMAP_URLS pages: a sitemap index of ?part=1, 2, ... files (the sitemaps protocol)."""
+    pages = wiki.readable(request.reader, wiki.store.list_pages())
+    parts = max(1, -(-len(pages) // SITEMAP_URLS))
+    part = int_arg(request, "part")
+    if part is None and parts > 1:
+        index = etree.Element("sitemapindex", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
+        for number in range(1, parts + 1):
+            entry = etree.SubElement(index, "sitemap")
+            etree.SubElement(entry, "loc").text = _absolute(wiki, request, "sitemap", part=number)
+        body = b'<?xml version="1.0" encoding="utf-8"?>\n' + _xml_bytes(index)
+        return Response(body, content_type="application/xml; charset=utf-8")
+    if part is not None and not 1 <= part <= parts:
+        raise BadRequest(f"This wiki's sitemap has {parts} part{'s' if parts > 1 else ''}.")
+    number = part or 1
     urlset = etree.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
-    for name in wiki.readable(request.reader, wiki.store.list_pages()):
+    for name in pages[(number - 1) * SITEMAP_URLS:number * SITEMAP_URLS]:
         url = etree.SubElement(urlset, "url")
         etree.SubElement(url, "loc").text = _absolute(wiki, request, "show_page", name=name)
         modified = os.stat(wiki.store.page_dir(name) / "current").st_mtime

@@ -6,6 +6,7 @@ import time
 from werkzeug.wrappers import Response
 
 from wiki.editlog import LogEntry
+from wiki.errors import BadRequest
 from wiki.site import Site
 from wiki.views.base import WikiRequest, int_arg, themed
 
@@ -44,12 +45,41 @@ def recent_changes(wiki: Site, request: WikiRequest) -> Response:
     return response
 
 
+INDEX_ALL = 2000  # up to this many pages, the index is one page; past it, a letter at a time
+INDEX_PAGE = 1000  # names on one page of a letter: no answer grows with the wiki
+
+
+def index_letter(name: str) -> str:
+    first = name[:1].upper()
+    return first if first.isalpha() else "#"
+
+
 def page_index(wiki: Site, request: WikiRequest) -> Response:
-    """Every existing page, alphabetically."""
+    """Every existing page, alphabetically: all at once in a small wiki; else one letter (and
+    INDEX_PAGE names) at a time, under a bar of the letters with their counts."""
     pages = wiki.readable(request.reader, wiki.store.list_pages())
-    response = themed(wiki, request, "page_index.mako", title="Page index", pages=pages)
+    counts: dict[str, int] = {}
+    for name in pages:
+        key = index_letter(name)
+        counts[key] = counts.get(key, 0) + 1
+    chosen = request.args.get("letter")
+    number = int_arg(request, "page", 1) or 1
+    if chosen is None and len(pages) <= INDEX_ALL:
+        shown, pages_count = pages, 1
+    else:
+        if chosen is None:
+            chosen = next(iter(counts), "")
+        if chosen not in counts:
+            raise BadRequest(f"There are no pages under {chosen!r}; choose one of the letters.")
+        under = [name for name in pages if index_letter(name) == chosen]
+        pages_count = max(1, -(-len(under) // INDEX_PAGE))
+        if not 1 <= number <= pages_count:
+            raise BadRequest(f"The pages under {chosen!r} fill {pages_count} pages of the index.")
+        shown = under[(number - 1) * INDEX_PAGE:number * INDEX_PAGE]
+    response = themed(wiki, request, "page_index.mako", title="Page index", pages=shown, total=len(pages),
+                      letters=list(counts.items()), letter=chosen, number=number, pages_count=pages_count)
     response.headers["Cache-Control"] = "no-cache"
-    response.cacheable = True  # type: ignore[attr-defined]  # pagecache.py keys it on what it shows
+    response.cacheable = not request.args  # type: ignore[attr-defined]  # pagecache.py keys it on what it shows
     return response
 
 
