@@ -68,3 +68,25 @@ def test_a_large_sitemap_is_an_index_of_parts(client: WikiClient, many: list[str
 
 def test_a_small_sitemap_is_one_file(client: WikiClient) -> None:
     assert etree.fromstring(client.get("/sitemap.xml").data).tag.endswith("urlset")
+
+
+def test_orphaned_and_wanted_pages_come_a_page_at_a_time(client: WikiClient, many: list[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(listing, "LIST_PAGE", 4)
+    monkeypatch.setattr(listing, "WANTED_BY", 2)
+    for number in range(3):
+        client.save(f"Wanting{number}", "[[Nowhere]] [[Elsewhere]]")
+    orphans = []
+    for number in (1, 2, 3, 4):
+        page = client.get(f"/+orphans?page={number}")
+        if page.status_code == 400:
+            break
+        found = re.findall(r'<li><a href="/[^"]*">([^<]+)</a></li>', page.get_data(as_text=True))
+        assert 1 <= len(found) <= 4
+        orphans += found
+    assert "Alpha0" in orphans and "Wanting2" in orphans and len(orphans) == len(set(orphans))
+    wanted = client.get("/+wanted").get_data(as_text=True)
+    assert "Nowhere" in wanted and "and 1 more" in wanted  # three pages want it: two are named
+    pages = re.search(r"Page 1 of (\d+)", wanted)
+    last = int(pages.group(1)) if pages else 1
+    assert client.get(f"/+wanted?page={last + 1}").status_code == 400

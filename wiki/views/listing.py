@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from typing import TypeVar
 
 from werkzeug.wrappers import Response
 
@@ -45,6 +46,7 @@ def recent_changes(wiki: Site, request: WikiRequest) -> Response:
     return response
 
 
+T = TypeVar("T")
 INDEX_ALL = 2000  # up to this many pages, the index is one page; past it, a letter at a time
 INDEX_PAGE = 1000  # names on one page of a letter: no answer grows with the wiki
 
@@ -52,6 +54,19 @@ INDEX_PAGE = 1000  # names on one page of a letter: no answer grows with the wik
 def index_letter(name: str) -> str:
     first = name[:1].upper()
     return first if first.isalpha() else "#"
+
+
+LIST_PAGE = 500  # orphaned or wanted pages on one page of the list
+WANTED_BY = 20  # pages named as wanting one wanted page
+
+
+def _one_page(request: WikiRequest, items: list[T]) -> tuple[list[T], int, int]:
+    """The ?page=N slice of a long list: (items shown, N, number of pages); 400 past the end."""
+    count = max(1, -(-len(items) // LIST_PAGE))
+    number = int_arg(request, "page", 1) or 1
+    if not 1 <= number <= count:
+        raise BadRequest(f"This list has {count} page{'s' if count > 1 else ''}.")
+    return items[(number - 1) * LIST_PAGE:number * LIST_PAGE], number, count
 
 
 def page_index(wiki: Site, request: WikiRequest) -> Response:
@@ -90,7 +105,9 @@ def orphaned_pages(wiki: Site, request: WikiRequest) -> Response:
     linked = {target for target, sources in wiki.links.linked_targets().items() if any(map(visible, sources))}
     orphans = [name for name in wiki.readable(request.reader, wiki.store.list_pages())
                if name not in linked and name != wiki.config.front_page]
-    response = themed(wiki, request, "orphaned_pages.mako", title="Orphaned pages", pages=orphans)
+    shown, number, count = _one_page(request, orphans)
+    response = themed(wiki, request, "orphaned_pages.mako", title="Orphaned pages", pages=shown, total=len(orphans),
+                      number=number, pages_count=count)
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -104,6 +121,10 @@ def wanted_pages(wiki: Site, request: WikiRequest) -> Response:
         if shown and not (visible(target) and wiki.store.exists(target)):
             wanted.append((target, shown))
     wanted.sort(key=lambda item: (-len(item[1]), item[0].casefold()))
-    response = themed(wiki, request, "wanted_pages.mako", title="Wanted pages", wanted=wanted)
+    listed, number, count = _one_page(request, wanted)
+    # A page wanted by thousands names the first WANTED_BY of them (and how many there are).
+    response = themed(wiki, request, "wanted_pages.mako", title="Wanted pages",
+                      wanted=[(target, sources[:WANTED_BY], len(sources)) for target, sources in listed],
+                      total=len(wanted), number=number, pages_count=count)
     response.headers["Cache-Control"] = "no-cache"
     return response

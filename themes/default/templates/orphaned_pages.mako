@@ -10,3 +10,14 @@
 % else:
 <p>None: every page is linked from somewhere.</p>
 % endif
+% if pages_count > 1:
+<nav class="pagination" aria-label="More of this list">
+% if number > 1:
+  <a href="${url('orphaned_pages', page=number - 1)}" rel="prev">← Previous</a>
+% endif
+  <span>Page ${number} of ${pages_count} (${total} in all)</span>
+% if number < pages_count:
+  <a href="${url('orphaned_pages', page=number + 1)}" rel="next">Next →</a>
+% endif
+</nav>
+% endif
