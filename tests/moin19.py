@@ -38,7 +38,8 @@ def password_hashes() -> dict[str, str]:
 # Pieces that, repeated to fill a page, once cost more than their size (tests and bench/moin19.py).
 HOSTILE = ("'''", "[[", "x{{{", "{{{", " * ", "||", "<<Include(", "<<", "~-", "-~", "{{{{\n", "Ab:", "[wiki:",
            "[\"", " t:: ", "||<", "CamelCase ", "http://", "{{", "\n" + " " * 40 + "* ", "{{{#!wiki\n", "= ",
-           "^", ",,", "--(", ")--", "`", ":) ", "&#1;", "attachment:", "= " + " " * 200 + "x", "x" + " " * 300)
+           "^", ",,", "--(", ")--", "`", ":) ", "&#1;", "attachment:", "= " + " " * 200 + "x", "x" + " " * 300,
+           "<<TableOfContents>>\n= a =\n")
 
 
 class Moin19Wiki:

@@ -181,3 +181,12 @@ def test_code_blocks_keep_their_text_escaped_not_dropped() -> None:
 def test_safe_html_survives() -> None:
     html, _ = render("<kbd>Ctrl</kbd> <sub>2</sub> <details><summary>More</summary>Hidden</details>")
     assert "<kbd>Ctrl</kbd>" in html and "<summary>More</summary>" in html
+
+
+def test_at_most_three_tables_of_contents_in_markdown() -> None:
+    """[TOC] and <<TableOfContents>> alike: each lists every heading, so more would multiply the page."""
+    from tests.test_moinwiki import context
+
+    html = Renderer().render("[TOC]\n\n# A\n\n<<TableOfContents>>\n\n# B\n\n" * 5, context()).html
+    assert html.count('<div class="toc">') == 3
+    assert html.count("a page shows at most 3 tables of contents") == 7

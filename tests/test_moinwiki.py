@@ -200,6 +200,13 @@ def test_table_of_contents_lists_every_heading_with_links(renderer: Renderer) ->
     assert '<h3 id="c">C</h3>' in html and '<h1 id="a-2">A</h1>' in html
 
 
+def test_at_most_three_tables_of_contents(renderer: Renderer) -> None:
+    """Each lists every heading: a thousand of them over a thousand headings made 85 MB."""
+    html = html_of(renderer, "<<TableOfContents>>\n= A =\n" * 10)
+    assert html.count('<nav class="toc">') == 3
+    assert html.count("TableOfContents: a page shows at most 3 tables of contents") == 7
+
+
 def test_section_numbers_pragma(renderer: Renderer) -> None:
     html = html_of(renderer, "#pragma section-numbers on\n= A =\n== B ==\n== C ==\n= D =")
     assert ["1 A", "1.1 B", "1.2 C", "2 D"] == re.findall(r"<h\d [^>]*>([^<]*)<", html)

@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from wiki.markup import LinkContext
 
 MACRO_PATTERN = r"<<([A-Za-z]+)(?:\(([^\n]*?)\))?>>"  # arguments may hold parentheses: up to ")>>"
-TOC_MACRO = re.compile(r"^<<TableOfContents(?:\(\s*\))?>>\s*$", re.M)
+TOC_MACRO = re.compile(r"^(?:<<TableOfContents(?:\(\s*\))?>>|\[TOC\])[ \t]*$", re.M)  # (and Markdown's [TOC])
+# Each table of contents lists every heading: 1,000 of them over 1,000 headings made 85 MB of
+# HTML from 26 KB of text. Past this many, the others are a notice.
+MAX_TOCS = 3
+MAX_TOC_ENTRIES = 500  # headings one table of contents lists (MoinMoin pages); then "and N more"
 MAX_INCLUDE_DEPTH = 3
 MAX_LIST = 500  # items one list macro shows
 # What one render may spend on macros, included pages and all: a few bytes of text must not
@@ -64,6 +68,19 @@ class BudgetSpent(MacroError):
 
     def __init__(self, what: str) -> None:
         super().__init__(self.NOTICES[what])
+
+
+def tables_of_contents(text: str) -> str:
+    """Markdown's [TOC] for the first MAX_TOCS tables of contents on lines of their own; the
+    others become <<TableOfContents>>, which the macros show as a notice."""
+    seen = 0
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal seen
+        seen += 1
+        return "[TOC]" if seen <= MAX_TOCS else "<<TableOfContents>>"
+
+    return TOC_MACRO.sub(one, text)
 
 
 def arguments(raw: str) -> tuple[list[str], dict[str, str]]:
@@ -497,4 +514,4 @@ class MacroProcessor(InlineProcessor):  # type: ignore[misc]
         return etree.Element("span", {"id": args, "class": "anchor"})
 
     def macro_TableOfContents(self, args: str) -> Any:
-        raise MacroError("put it on a line of its own")
+        raise MacroError(f"put it on a line of its own; a page shows at most {MAX_TOCS} tables of contents")

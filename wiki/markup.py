@@ -26,7 +26,7 @@ from wiki.acl import page_format, without_instructions
 from wiki.editlog import LogEntry
 from wiki.errors import InvalidPageName
 from wiki.links import WIKILINK_PATTERN
-from wiki.macros import TOC_MACRO, MacroBudget, MacroProcessor
+from wiki.macros import MacroBudget, MacroProcessor, tables_of_contents
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -416,7 +416,7 @@ class Renderer:
             return self._render_other(markup, text, context)
         self.wiki.links.context = context
         try:
-            html = self.md.reset().convert(TOC_MACRO.sub("[TOC]", without_instructions(text)))
+            html = self.md.reset().convert(tables_of_contents(without_instructions(text)))
         except RecursionError:  # a nesting that defuse.py did not foresee: show the text, never a 500
             self.md.reset()
             html = defuse.as_written(text)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from wiki import names
 from wiki.errors import InvalidPageName
-from wiki.macros import MACRO_PATTERN, MacroProcessor
+from wiki.macros import MACRO_PATTERN, MAX_TOC_ENTRIES, MAX_TOCS, MacroProcessor
 from wiki.sections import BLOCK_OPEN, moin_heading
 
 TYPE_CHECKING = False
@@ -39,7 +39,7 @@ TOC_LINE = re.compile(r"^(?:<<TableOfContents(?:\(([^)]*)\))?>>|\[\[TableOfConte
 BLOCK_MACRO = re.compile(
     r"[ \t]*(?:<<|\[\[)(?:Include|PageList|FullSearch|FullSearchCached|TitleIndex|WordIndex|RecentChanges|"
     r"AttachList|Navigation|NewPage)\b[^\n]*(?:>>|\]\])[ \t]*")
-PLACEHOLDER = "\ue001"  # brackets the number of a trusted fragment (a form) put in after sanitising
+PLACEHOLDER = "\ue001"  # brackets where an included page's HTML ("s3") or a table of contents ("c0") goes
 SMILEYS = {
     ":)": "🙂", ":-)": "🙂", ":))": "😄", ":-))": "😄", ";)": "😉", ";-)": "😉", ":D": "😀", ":-D": "😀",
     ":(": "🙁", ":-(": "🙁", ":\\": "😕", ":-\\": "😕", ":o": "😮", ":-o": "😮", "B)": "😎", "B-)": "😎",
@@ -130,7 +130,7 @@ class _State:
     """One render's shared parts: headings for the table of contents, anchors given, fragments."""
 
     headings: list[_Heading] = field(default_factory=list)
-    anchors: set[str] = field(default_factory=set)
+    anchors: dict[str, int] = field(default_factory=dict)  # anchor given -> the last number added to it
     toc_slots: list[tuple[int, int]] = field(default_factory=list)  # (slot number, max depth)
     numbering: bool = False
     numbers: list[int] = field(default_factory=lambda: [0] * 6)
@@ -382,11 +382,12 @@ class MoinRenderer:
                 state.numbers[lower] = 0
             text = ".".join(str(n) for n in state.numbers[:level] if n) + " " + text
         base = re.sub(r"[^\w]+", "-", text.lower()).strip("-")[:60] or "section"
-        anchor, count = base, 1
-        while anchor in state.anchors:
+        anchor, count = base, state.anchors.get(base, 0)
+        while anchor in state.anchors:  # (counting on from the last number given to this base: linear)
             count += 1
             anchor = f"{base}-{count}"
-        state.anchors.add(anchor)
+        state.anchors[base] = max(count, 1)
+        state.anchors.setdefault(anchor, 0)
         state.headings.append(_Heading(level, text, anchor))
         return f'<h{level} id="{anchor}">{html.escape(text)}</h{level}>'
 
@@ -397,7 +398,9 @@ class MoinRenderer:
                 replacement = ""
             else:
                 items = "".join(f'<li class="toc-level{h.level}"><a href="#{h.anchor}">{html.escape(h.text)}</a></li>'
-                                for h in shown)
+                                for h in shown[:MAX_TOC_ENTRIES])
+                if len(shown) > MAX_TOC_ENTRIES:
+                    items += f'<li class="more">and {len(shown) - MAX_TOC_ENTRIES} more headings</li>'
                 replacement = f'<nav class="toc"><p class="toc-title">Contents</p><ul>{items}</ul></nav>'
             body = body.replace(f"{PLACEHOLDER}c{slot}{PLACEHOLDER}", replacement)
         return body
@@ -508,6 +511,9 @@ class MoinRenderer:
 
     def _toc_slot(self, args: str) -> str:
         slot = len(self._state.toc_slots)
+        if slot >= MAX_TOCS:
+            return (f'<span class="macro-error">TableOfContents: a page shows at most {MAX_TOCS} tables of '
+                    "contents</span>")
         depth = int(args) if args.strip().isdigit() and 0 < int(args) <= 6 else 6
         self._state.toc_slots.append((slot, depth))
         return f"{PLACEHOLDER}c{slot}{PLACEHOLDER}"
