@@ -429,18 +429,14 @@ class Renderer:
         if self._moin is None:
             from wiki.moinwiki import MoinRenderer
 
-            self._moin = MoinRenderer(_WikiLinks(), self._include, lambda: self._context_interwiki(), self.converting)
+            self._moin = MoinRenderer(_WikiLinks(), self._include, self.converting)
         self._moin.links.context = context
         try:
             html = self._moin.render(text, self.camelcase)
-            html = with_trusted(self._moin.finish(sanitize(html)), context)
+            html = with_trusted(sanitize(html), context)
         finally:
             self._moin.links.context = None
         return Rendered(html, frozenset(context.links), context.volatile)
-
-    def _context_interwiki(self) -> dict[str, str]:
-        assert self._moin is not None and self._moin.links.context is not None
-        return self._moin.links.context.interwiki()
 
     def _render_other(self, markup: str, text: str, context: LinkContext) -> Rendered:
         """#format plain: the text as written; a language Pygments knows (#format python):

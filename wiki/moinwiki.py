@@ -39,7 +39,7 @@ TOC_LINE = re.compile(r"^(?:<<TableOfContents(?:\(([^)]*)\))?>>|\[\[TableOfConte
 BLOCK_MACRO = re.compile(
     r"[ \t]*(?:<<|\[\[)(?:Include|PageList|FullSearch|FullSearchCached|TitleIndex|WordIndex|RecentChanges|"
     r"AttachList|Navigation|NewPage)\b[^\n]*(?:>>|\]\])[ \t]*")
-PLACEHOLDER = "\ue001"  # brackets where an included page's HTML ("s3") or a table of contents ("c0") goes
+PLACEHOLDER = "\ue001"  # brackets where a table of contents goes ("c0"), filled in when all headings are known
 SMILEYS = {
     ":)": "🙂", ":-)": "🙂", ":))": "😄", ":-))": "😄", ";)": "😉", ";-)": "😉", ":D": "😀", ":-D": "😀",
     ":(": "🙁", ":-(": "🙁", ":\\": "😕", ":-\\": "😕", ":o": "😮", ":-o": "😮", "B)": "😎", "B-)": "😎",
@@ -140,30 +140,23 @@ class MoinRenderer:
     """Renders one page (and its `#!wiki` blocks) into HTML that still needs sanitising."""
 
     def __init__(self, links: _WikiLinks, include: Callable[[str, LinkContext], str],
-                 interwiki: Callable[[], dict[str, str]], converting: bool = False) -> None:
+                 converting: bool = False) -> None:
         """`converting`: for wiki/convert.py: macros stay as written, CamelCase words stay words
         (Markdown pages link them too), code keeps its language instead of being highlighted."""
         self.converting = converting
         self.links = links
-        self.interwiki = interwiki
         self.camelcase = True
-        self._stash: dict[str, str] = {}
         self._state = _State()
-        self.macros = MacroProcessor(self._context, links.page_element, include, self._store_html)
+        # An included page's HTML is sanitised by its own render: it goes in after this one's.
+        self.macros = MacroProcessor(self._context, links.page_element, include,
+                                     lambda finished: self._context().trust(finished))
 
     def _context(self) -> LinkContext:
         assert self.links.context is not None
         return self.links.context
 
-    def _store_html(self, markup: str) -> str:
-        """For macros (Include) that hand back finished, sanitised HTML: kept aside till the end."""
-        key = f"{PLACEHOLDER}s{len(self._stash)}{PLACEHOLDER}"
-        self._stash[key] = markup
-        return key
-
     def render(self, text: str, camelcase: bool = True) -> str:
-        """HTML to sanitise (then `finish`): every piece of the text in it is escaped."""
-        self._stash = {}
+        """HTML to sanitise: every piece of the text in it is escaped."""
         self.camelcase = camelcase
         instructions, lines = strip_instructions(text.replace(PLACEHOLDER, ""))
         state = self._state = _State(numbering=instructions.get("pragma", "").split()[:2] in (
@@ -178,10 +171,6 @@ class MoinRenderer:
         if re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?", language):
             body = f'<div lang="{language}">{body}</div>'
         return "".join(notices) + body
-
-    def finish(self, sanitised: str) -> str:
-        """Put the included pages' HTML (sanitised by their own render) into the sanitised page."""
-        return re.sub(PLACEHOLDER + r"s[0-9]+" + PLACEHOLDER, lambda m: self._stash.get(m.group(0), ""), sanitised)
 
     # Blocks ----------------------------------------------------------------
 
@@ -571,7 +560,7 @@ class MoinRenderer:
     def _interwiki(self, prefix: str, rest: str, label_html: str | None) -> str | None:
         if prefix == "Self":
             return self.link(rest, None) if label_html is None else self.link(rest, html.unescape(label_html))
-        base = self.interwiki().get(prefix)
+        base = self._context().interwiki().get(prefix)
         if base is None:
             return None
         from urllib.parse import quote
