@@ -72,3 +72,8 @@ def test_wiki_convert_saves_a_new_revision(tmp_path: Path, capsys: object) -> No
     assert shown(after) == shown(before)
     assert main(["convert", "FrontPage", "--to", "markdown", "--data-dir", str(data), "--config", "/dev/null"]) == 1
     assert main(["convert", "NoSuchPage", "--to", "markdown", "--data-dir", str(data), "--config", "/dev/null"]) == 2
+
+
+def test_attachment_names_with_url_characters_survive_conversion() -> None:
+    markdown = moin_to_markdown("Help/Page", "[[attachment:a #b?.txt|x]] {{attachment:Other/p q.png}}\n")
+    assert "[x](<attachment:a #b?.txt>)" in markdown and "![p q.png](<attachment:Other/p q.png>)" in markdown

@@ -99,7 +99,8 @@ def moin_to_markdown(name: str, text: str, interwiki: Callable[[], dict[str, str
     context = LinkContext(
         name, lambda page: True, lambda page: PAGE_MARK + urllib.parse.quote(page),
         lambda page: PAGE_MARK + urllib.parse.quote(page),
-        attachment_url=lambda page, file: ATTACHMENT_MARK + (f"{page}/" if page != name else "") + file,
+        attachment_url=lambda page, file: ATTACHMENT_MARK + urllib.parse.quote((f"{page}/" if page != name else "")
+                                                                                + file),
         attachments_url=lambda page: PAGE_MARK + urllib.parse.quote(page),
         attachment_exists=lambda page, file: True, interwiki=interwiki,
     )
