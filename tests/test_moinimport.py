@@ -171,3 +171,22 @@ def test_flatwiki_writes_what_1_9_reads(imported: tuple[Path, Path]) -> None:
     assert (page_dir / "revisions" / "00000002").read_bytes() == b"new ''text''\r\nline two"
     last = (page_dir / "edit-log").read_text().splitlines()[-1].split("\t")
     assert last[1:4] == ["00000002", "SAVE", "Help(2f)Syntax"]
+
+
+def test_an_import_killed_before_its_state_was_written_goes_on(imported: tuple[Path, Path]) -> None:
+    """Killed among the pages: their folders are there, the state file and the global log's lines
+    are not. The next run recognises its own pages and finishes, duplicating nothing."""
+    source, target = imported
+    (target / "import-moin19.json").unlink()
+    (target / "edit-log").write_bytes(b"")
+    page_logs = {path: path.read_bytes() for path in (target / "pages").glob("*/edit-log")}
+    result = run_import(source, target)
+    assert result.returncode == 0, result.stderr
+    assert {path: path.read_bytes() for path in page_logs} == page_logs
+    assert (target / "edit-log").read_bytes() == (source / "edit-log").read_bytes()
+    client_for(target).save("Café Menu", "edited after the resumed import")
+    (target / "import-moin19.json").unlink()
+    refused = run_import(source, target)  # a page changed here is no longer the import's own: named
+    assert refused.returncode == 1 and "Caf" in refused.stderr and "exists in this wiki already" in refused.stderr
+    assert (target / "edit-log").read_bytes().startswith((source / "edit-log").read_bytes())
+    assert (target / "edit-log").read_bytes().count(b"\tSAVENEW\tFrontPage\t") == 1  # not appended twice

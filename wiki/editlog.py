@@ -99,14 +99,15 @@ def is_revision(entry: LogEntry) -> bool:
     return entry.action not in ATTACHMENT_ACTIONS
 
 
-def append_line(path: Path, line: str, *, locked: bool = False) -> None:
-    """Append one line with one write(); start a fresh line if a crash left a partial one.
+def append_line(path: Path, line: str | bytes, *, locked: bool = False) -> None:
+    """Append one line (or whole lines, as bytes) with one write(); start a fresh line if a
+    crash left a partial one.
 
     `locked`: the caller holds the only right to append (a page's lock for its own log),
     so a failed write (a full disk) is cut back off: no half line is left for a later
     append to complete into a line that was never meant.
     """
-    data = line.encode("utf-8")
+    data = line.encode("utf-8") if isinstance(line, str) else line
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
     try:
         size = os.fstat(fd).st_size

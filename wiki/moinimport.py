@@ -23,6 +23,7 @@ from pathlib import Path
 from wiki import names
 from wiki.atomic import fsync_directory, write_atomically
 from wiki.config import MARKUP_FILE
+from wiki.editlog import append_line
 from wiki.errors import InvalidPageName, WikiError
 from wiki.recovery import latest_revision_file
 from wiki.storage import PageStore
@@ -65,16 +66,26 @@ def import_moin19(source: Path, store: PageStore, progress: Callable[[int, int],
         if progress:
             progress(count, len(entries))
     try:
-        state["global_log"] = _append_new_lines(source / "edit-log", store.global_log, state["global_log"])
+        source_log = _read_or_empty(source / "edit-log")
+        whole = source_log[:_complete_length(source_log)]
+        if not state_path.exists() and whole and _read_or_empty(store.global_log).startswith(whole):
+            state["global_log"] = len(whole)  # its state lost after the lines went in: not added again
+        state["global_log"] = _append_new_lines(source / "edit-log", store.global_log, state["global_log"],
+                                                source_log)
     except OSError as error:
         report.problems.append(f"{source / 'edit-log'}: {error}")
+    _save_state(state_path, state)  # now: a kill before the end must not append the global log again
     _import_users(source / "user", store.root / "user", state["users"], report)
     _copy_if_changed(source / "intermap.txt", store.root / "intermap.txt", report)
     if not (store.root / MARKUP_FILE).exists():
         write_atomically(store.root / MARKUP_FILE, b"wiki\n")  # pages without #format are 1.9's wiki markup
     store.touch_pageset()
-    write_atomically(state_path, json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
+    _save_state(state_path, state)
     return report
+
+
+def _save_state(path: Path, state: dict) -> None:  # type: ignore[type-arg]
+    write_atomically(path, json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
 
 
 def _load_state(path: Path, source: Path) -> dict:  # type: ignore[type-arg]
@@ -100,12 +111,14 @@ def _import_page(name: str, source_dir: Path, store: PageStore, pages: dict, rep
     with store.locked(name) as target:
         flatwiki_current = store.read_current(target)
         if seen is None and (flatwiki_current or (target / "edit-log").exists()):
-            raise ValueError("a page of that name exists in this wiki already")
+            seen = _left_by_an_import(source_dir, target, log, flatwiki_current)
+            if seen is None:
+                raise ValueError("a page of that name exists in this wiki already")
         if seen is not None and flatwiki_current != seen["flatwiki_current"]:
             raise ValueError("changed here and in the 1.9 wiki since the last import")
         report.revisions += _link_revisions(source_dir / "revisions", target / "revisions")
         taken = seen["taken"] if seen is not None else 0
-        _append_new_lines(source_dir / "edit-log", target / "edit-log", taken, log)
+        _append_new_lines(source_dir / "edit-log", target / "edit-log", taken, log, locked=True)
         if source_current:
             write_atomically(target / "current", f"{source_current:08d}\n".encode("ascii"))
         report.attachments += _link_attachments(source_dir / "attachments", target / "attachments")
@@ -113,6 +126,24 @@ def _import_page(name: str, source_dir: Path, store: PageStore, pages: dict, rep
     report.pages += 1
     pages[key] = {**signature, "taken": _complete_length(log),
                   "flatwiki_current": store.read_current(store.page_dir(name))}
+
+
+def _left_by_an_import(source_dir: Path, target: Path, log: bytes, flatwiki_current: int) -> dict | None:  # type: ignore[type-arg]
+    """An import killed before it wrote its state leaves pages it had brought over: the page
+    here is one when its log is the 1.9 log's beginning and its revisions are the 1.9 files.
+    Then the import goes on from there (the state that would have been written)."""
+    ours = _read_or_empty(target / "edit-log")
+    if not log.startswith(ours):
+        return None
+    for entry in os.scandir(target / "revisions") if (target / "revisions").is_dir() else ():
+        if not REVISION_NAME.fullmatch(entry.name):
+            continue
+        original = source_dir / "revisions" / entry.name
+        if not original.exists():
+            return None
+        if not os.path.samefile(original, entry.path) and original.read_bytes() != Path(entry.path).read_bytes():
+            return None
+    return {"taken": len(ours), "flatwiki_current": flatwiki_current}
 
 
 def _source_current(page_dir: Path) -> int:
@@ -137,15 +168,14 @@ def _complete_length(data: bytes) -> int:
     return data.rfind(b"\n") + 1
 
 
-def _append_new_lines(source: Path, target: Path, taken: int, data: bytes | None = None) -> int:
-    """Append what `source` gained after byte `taken` (whole lines only); return the new offset."""
+def _append_new_lines(source: Path, target: Path, taken: int, data: bytes | None = None,
+                      locked: bool = False) -> int:
+    """Append what `source` gained after byte `taken` (whole lines only, as the wiki's own
+    appends are made); return the new offset."""
     data = _read_or_empty(source) if data is None else data
     end = _complete_length(data)
     if end > taken:
-        with open(target, "ab") as handle:
-            handle.write(data[taken:end])
-            handle.flush()
-            os.fsync(handle.fileno())
+        append_line(target, data[taken:end], locked=locked)
     return max(end, taken)
 
 
