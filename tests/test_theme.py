@@ -118,3 +118,15 @@ def test_an_account_keeps_its_theme_in_its_user_file(client: WikiClient, seeded_
     elsewhere = WikiClient(create_app(seeded_config))  # type: ignore[arg-type]  # another browser, same account
     elsewhere.sign_in("Theo Reader", "a long password")
     assert "sidebar.css" in elsewhere.get("/FrontPage").get_data(as_text=True)
+
+
+def test_a_chosen_themes_files_are_served_by_a_process_that_drew_no_page_with_it(client: WikiClient,
+                                                                              seeded_config: Config) -> None:
+    """Under CGI (or a second server process) the stylesheet's request comes to a fresh app."""
+    client.client.set_cookie("wiki_theme", "sidebar")
+    url = re.search(r'href="(/\+static/[^"]+/sidebar\.css)"', client.get("/FrontPage").get_data(as_text=True))
+    assert url is not None
+    fresh = WikiClient(create_app(seeded_config))
+    response = fresh.get(url.group(1))
+    assert response.status_code == 200 and b"theme-sidebar" in response.data
+    assert "immutable" in response.headers["Cache-Control"]

@@ -302,6 +302,9 @@ class Site:
         for theme in list(self._themes.values()):
             if theme.version == version:
                 return theme
+        for name in self.themes():  # a theme this process has not drawn a page with (CGI: none yet)
+            if self.theme_named(name).version == version:
+                return self.theme_named(name)
         return self.theme
 
     @property
