@@ -23,6 +23,10 @@ from wiki.site import Site
 from wiki.storage import Author
 from wiki.users import User
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from wiki.theme import Theme
+
 HONEYPOT_FIELD = "homepage"  # hidden from people (CSS and aria-hidden); bots fill in every field
 
 HTML = "text/html; charset=utf-8"
@@ -206,7 +210,7 @@ def chosen_theme(wiki: Site, request: WikiRequest) -> str:
     return "" if name == wiki.theme.name else name
 
 
-def request_theme(wiki: Site, request: WikiRequest) -> Any:
+def request_theme(wiki: Site, request: WikiRequest) -> Theme:
     return wiki.theme_named(chosen_theme(wiki, request))
 
 
