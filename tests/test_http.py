@@ -127,18 +127,23 @@ def test_action_pages_ask_robots_to_stay_away(client: WikiClient) -> None:
 
 def test_last_modified_revalidates_and_follows_pages_made_since(client: WikiClient) -> None:
     """A cache that revalidates with If-Modified-Since gets 304 while the page is what it was,
-    and the page again once a page it may link to was created (its links change colour)."""
+    also after an unrelated page was created, and the page again once a page it links to was
+    created (that link changes colour)."""
     import time
 
-    first = client.get("/FrontPage")
+    client.save("Linker", "See [[Not Yet Written]].")
+    first = client.get("/Linker")
     stamp = first.headers["Last-Modified"]
-    same = client.get("/FrontPage", headers={"If-Modified-Since": stamp})
+    same = client.get("/Linker", headers={"If-Modified-Since": stamp})
     assert same.status_code == 304
     time.sleep(1.1)  # HTTP dates have whole seconds
-    client.save("Brand New Linked Page", "made later")
-    later = client.get("/FrontPage", headers={"If-Modified-Since": stamp})
+    client.save("Unrelated New Page", "made later")
+    assert client.get("/Linker", headers={"If-Modified-Since": stamp}).status_code == 304
+    client.save("Not Yet Written", "made later")
+    later = client.get("/Linker", headers={"If-Modified-Since": stamp})
     assert later.status_code == 200 and later.headers["Last-Modified"] != stamp
-    etag_wins = client.get("/FrontPage", headers={"If-Modified-Since": later.headers["Last-Modified"],
+    assert "wikilink missing" not in later.get_data(as_text=True)
+    etag_wins = client.get("/Linker", headers={"If-Modified-Since": later.headers["Last-Modified"],
                                                   "If-None-Match": '"not-this-one"'})
     assert etag_wins.status_code == 200  # If-None-Match decides when both are sent
     client.save("Clock", "<<DateTime>>")

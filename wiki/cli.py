@@ -164,6 +164,9 @@ def reindex(config: Config) -> int:
     shutil.rmtree(old, ignore_errors=True)
     # Pages saved while the table was rebuilt recorded their links into the old one: again, in the new.
     record_links(config, sorted({entry.name for entry, _ in store.read_log_since(begun)}), full=True)
+    from wiki.stamps import PageStamps
+
+    PageStamps(config.data_dir / "cache" / "stamps").touch(store.list_pages())  # the new table may differ
     print(f"Link table rebuilt in {time.monotonic() - started:.1f} s.")
     from wiki.acltable import AclTable
 

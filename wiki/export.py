@@ -91,7 +91,7 @@ class Exporter:
                 page = site.store.read(name)
             except PageNotFound:
                 continue  # deleted meanwhile
-            key = site.cache_key(self.urls.script_root, "export", name, str(page.revision))
+            key = site.cache_key(self.urls.script_root, "export", name, str(page.revision), site.stamps.read(name))
             relative = page_file(name)
             produced.add(relative)
             produced.update(self._attachments(name))

@@ -2,8 +2,8 @@
 served before the framework is even imported, to readers without a session.
 
 A reader's most common request, GET /SomePage, depends only on the page's
-revision, the set of existing pages (red/blue links), the theme, the config and
-the mount point: exactly what the ETag encodes. The full app stores the bytes and
+revision, its stamp (which the pages it links to being created or deleted changes:
+red/blue links), the theme, the config and the mount point: exactly what the ETag encodes. The full app stores the bytes and
 headers it produced under that ETag; later requests whose ETag matches get them
 back (or a 304) from here, using only the standard library. So a CGI hit costs
 interpreter start-up plus a few file reads, and a long-running server skips
@@ -23,6 +23,7 @@ from wiki import names
 from wiki.atomic import write_best_effort
 from wiki.errors import InvalidPageName
 from wiki.sessions import COOKIE as SESSION_COOKIE
+from wiki.stamps import PageStamps
 from wiki.storage import PageStore
 
 THEME_COOKIE = "wiki_theme"  # theme.COOKIE (not imported: the fast path loads nothing it need not)
@@ -52,9 +53,11 @@ KeyFunction = Callable[..., str]
 class PageCache:
     """Stored responses of plain views, one file per page, plus a copy in memory."""
 
-    def __init__(self, directory: Path, store: PageStore, key: KeyFunction, trusted_hosts: list[str] | None = None) -> None:
+    def __init__(self, directory: Path, store: PageStore, key: KeyFunction, trusted_hosts: list[str] | None = None,
+                 stamps: PageStamps | None = None) -> None:
         self.trusted_hosts = trusted_hosts or []  # a Host not among them is the full app's to refuse (400)
         self.store = store
+        self.stamps = stamps or PageStamps(directory.parent / "stamps")
         self.key = key
         self.directory = directory
         self._directory_path = str(self.directory)
@@ -104,8 +107,9 @@ class PageCache:
         return headers, body
 
     def page_key(self, script_root: str, name: str, revision: int, extra: str = "") -> str:
-        """A page view's key (its ETag): the stored view is served only while it still matches."""
-        return str(self.key(script_root, "page", name, str(revision), extra))
+        """A page view's key (its ETag): the stored view is served only while it still matches,
+        so while neither the page nor its stamp (the pages it links to, its attachments) changed."""
+        return str(self.key(script_root, "page", name, str(revision), self.stamps.read(name), extra))
 
     def _list_key(self, what: str, script_root: str) -> str:
         return str(self.key(script_root, "list", what))
@@ -137,7 +141,8 @@ class PageCache:
                 what = f"recent|{self.store.log_size()}|{time.strftime('%Y-%m-%d', time.gmtime())}"
                 return Slot(os.path.join(self._directory_path, f"+recent.{mount}"), self._list_key(what, script_root))
             if raw == "/+index":  # changes with the set of pages
-                return Slot(os.path.join(self._directory_path, f"+index.{mount}"), self._list_key("index", script_root))
+                return Slot(os.path.join(self._directory_path, f"+index.{mount}"),
+                            self._list_key(f"index|{self.store.pageset_token()}", script_root))
             if raw.startswith("/+backlinks/"):  # changes with that page's list of incoming links
                 name = _page_name(raw[len("/+backlinks/"):])
                 if name is None:

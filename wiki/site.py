@@ -13,6 +13,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from functools import cached_property
 
 from wiki import __version__
@@ -29,6 +30,7 @@ from wiki.errors import (
     StorageUnavailable,
 )
 from wiki.pagecache import PageCache
+from wiki.stamps import PageStamps
 from wiki.storage import Author, Merger, PageRevision, PageStore
 from wiki.theme import Theme
 
@@ -92,8 +94,9 @@ class Site:
         self.store = PageStore(config.data_dir, lock_timeout=config.lock_timeout)
         self.theme = Theme.for_config(config)
         self._themes: dict[str, Theme] = {self.theme.name: self.theme}
+        self.stamps = PageStamps(config.data_dir / "cache" / "stamps")
         self.page_cache = PageCache(config.data_dir / "cache" / "pages", self.store, self.cache_key,
-                                    config.trusted_host_list())
+                                    config.trusted_host_list(), self.stamps)
         self._config_print = hashlib.sha1(repr(config).encode("utf-8")).hexdigest()
         self._local = threading.local()
         self._lock = threading.Lock()  # guards the lazily built shared objects below
@@ -108,9 +111,9 @@ class Site:
 
     def cache_key(self, script_root: str, *parts: str) -> str:
         """The one cache key: whatever a stored page or response depends on besides `parts`
-        (the frozen config, this release, the theme's files, the set of pages, the mount point)."""
-        fixed = [__version__, self._config_print, self.theme.version, self.store.pageset_token(),
-                 self.acl_table.current().token, script_root]
+        (the frozen config, this release, the theme's files, the ACLs, the mount point). What a
+        page's view depends on of other pages is its stamp (wiki/stamps.py), one of the parts."""
+        fixed = [__version__, self._config_print, self.theme.version, self.acl_table.current().token, script_root]
         return hashlib.sha1("\x00".join([*fixed, *parts]).encode("utf-8")).hexdigest()[:20]
 
     def page_etag(self, script_root: str, name: str, revision: int, volatile: bool = False, note: str = "") -> str:
@@ -123,7 +126,7 @@ class Site:
         from wiki.rendercache import RENDERER_VERSION
 
         return self.cache_key(script_root, "html", RENDERER_VERSION, page.name, str(page.revision),
-                              self.view_class(reader))
+                              self.stamps.read(page.name), self.view_class(reader))
 
     # Who may do what: the one permission check ----------------------------------
 
@@ -370,13 +373,21 @@ class Site:
         readable = self.read_check(reader)
         attachments = AttachmentStore(self.store)
 
+        # Links to pages are in the link table, so creating or deleting one re-stamps this page
+        # (after_change). Anything else this page may show of the wiki makes it volatile.
+        def follows_the_wiki() -> None:
+            context.volatile = True
+
         def exists(page: str) -> bool:
             return readable(page) and self.store.exists(page)
 
         def attachment_exists(page: str, filename: str) -> bool:
+            if page != name:  # its own attachments re-stamp it; another page's do not
+                follows_the_wiki()
             return readable(page) and attachments.exists(page, filename)
 
         def list_pages() -> list[str]:
+            follows_the_wiki()
             return self.readable(reader, self.store.list_pages())
 
         def recent(count: int) -> list[LogEntry]:
@@ -392,6 +403,8 @@ class Site:
                 return None
 
         def attached(page: str) -> list[tuple[str, int]]:
+            if page != name:
+                follows_the_wiki()
             return [(item.name, item.size) for item in attachments.list(page)] if readable(page) else []
 
         def search(query: str, limit: int) -> list[str]:
@@ -402,9 +415,10 @@ class Site:
                 return []
             return [hit.name for hit in hits[:limit]]
 
-        return LinkContext(name, exists, urls.page_url, urls.edit_url, urls.attachment_url, urls.attachments_url,
-                           attachment_exists, list_pages, recent, read_page, attached, search, self.interwiki,
-                           urls.script_root)
+        context = LinkContext(name, exists, urls.page_url, urls.edit_url, urls.attachment_url, urls.attachments_url,
+                              attachment_exists, list_pages, recent, read_page, attached, search, self.interwiki,
+                              urls.script_root)
+        return context
 
     def interwiki(self) -> dict[str, str]:
         """Interwiki names and their URL prefixes: a few well-known ones, then data_dir/intermap.txt
@@ -475,6 +489,7 @@ class Site:
         old = self._current_text(name)
         self._check_acl_change(reader, name, old, text)
         self._check_spam(reader, name, old, text)
+        existed = self.store.exists(name)
         checked_merge = merge
         if merge is not None:
             def checked_merge(base: str, latest: str, revision: int) -> tuple[str, str]:
@@ -483,14 +498,14 @@ class Site:
                 return merged
         revision = self.store.save(name, text, base_revision=base_revision, author=author, comment=comment,
                                    action=action, extra=extra, merge=checked_merge)
-        self.after_change(urls, name)
+        self.after_change(urls, name, appeared_or_went=[] if existed else [name])
         return revision
 
     def delete(self, urls: Urls | None, name: str, *, base_revision: int, author: Author, reader: Reader,
                comment: str = "") -> int:
         self._allowed_change(reader, author, ("delete", name))
         revision = self.store.delete(name, base_revision=base_revision, author=author, comment=comment)
-        self.after_change(urls, name)
+        self.after_change(urls, name, appeared_or_went=[name])
         return revision
 
     def rename(self, urls: Urls | None, old: str, new: str, *, base_revision: int, author: Author, reader: Reader,
@@ -505,7 +520,7 @@ class Site:
             if update_links:
                 changed += self._point_links_at(old, new, author, reader)
         finally:
-            self.after_change(urls, *changed)
+            self.after_change(urls, *changed, appeared_or_went=[old, new])
         return changed
 
     def link_sources(self, reader: Reader, name: str) -> tuple[list[str], list[str]]:
@@ -543,7 +558,7 @@ class Site:
 
         self._allowed_change(reader, author, ("write", name))
         stored = AttachmentStore(self.store).add(name, filename, data, author=author, limit=limit)
-        self.after_change(urls, name)
+        self.after_change(urls, name, appeared_or_went=[])
         return stored
 
     def detach(self, urls: Urls | None, name: str, filename: str, *, author: Author, reader: Reader) -> None:
@@ -551,17 +566,28 @@ class Site:
 
         self._allowed_change(reader, author, ("delete", name))
         AttachmentStore(self.store).delete(name, filename, author=author)
-        self.after_change(urls, name)
+        self.after_change(urls, name, appeared_or_went=[])
 
     # After a change -------------------------------------------------------
 
-    def after_change(self, urls: Urls | None, *changed: str) -> None:
-        """Bring what is derived from the store up to date after pages changed: the link table,
-        their rendered HTML (so the next view is a cache hit) and the search index.
+    def after_change(self, urls: Urls | None, *changed: str, appeared_or_went: Iterable[str] | None = None) -> None:
+        """Bring what is derived from the store up to date after pages changed: the stamps of
+        the pages whose views show them, the link table, their rendered HTML (so the next view
+        is a cache hit) and the search index. `appeared_or_went`: the changed pages that were
+        created, deleted or renamed (None: any may have been), whose linkers' red or blue links
+        change; a changed page's own stamp changes too (its attachments may have).
 
         The change itself is already stored: a failure here is logged and never raised. The
         page is marked pending, so the next recovery pass (or `wiki check --repair`) redoes it.
         """
+        linkers = {source for name in (changed if appeared_or_went is None else appeared_or_went)
+                   for source in self.links.incoming(name)}
+        try:
+            self.stamps.touch(sorted(linkers | set(changed)))
+        except OSError:
+            log_failure(f"{', '.join(map(repr, changed))} saved, but the views showing it could not be marked stale")
+            for name in changed:
+                self.store.mark_pending(name)
         for name in changed:
             try:
                 self._record_links(urls, name)

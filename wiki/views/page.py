@@ -143,7 +143,7 @@ def show_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     if entry is not None and not volatile:
         from datetime import datetime, timezone
 
-        changed = max(entry.time.timestamp(), wiki.store.pageset_time())  # red and blue links follow other pages
+        changed = max(entry.time.timestamp(), wiki.stamps.time(name))  # red and blue links follow other pages
         modified = datetime.fromtimestamp(int(changed), tz=timezone.utc)
     unchanged = request.if_none_match.contains(etag) if request.if_none_match else \
         modified is not None and request.if_modified_since is not None and modified <= request.if_modified_since

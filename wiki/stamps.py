@@ -1,0 +1,56 @@
+"""Per-page stamps: when something a page's view shows, besides its own text, last changed.
+
+A page's rendered view depends on its revision and on whether the pages it links to
+exist (red or blue links) and which files are attached to it. Keying every cached view
+on one wiki-wide "set of pages" token made each created or deleted page re-render the
+whole wiki. Instead each page has a stamp, changed only for the pages whose output a
+change can touch: those linking to a page that was created, deleted or renamed (the
+link table knows them), and the page itself when its attachments change. Cache keys
+include the page's stamp. Pages whose output follows the wiki at large (lists of pages,
+another page's text or attachments) are "volatile" and keyed on the edit-log instead.
+
+Stamps live beside the caches they guard (cache/stamps): removing cache/ removes both.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from wiki import names
+from wiki.atomic import read_small, write_atomically
+
+NEVER = "0"  # the stamp of a page nothing has touched yet
+
+
+class PageStamps:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._directory_path = str(directory)
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self._directory_path, names.derived_fs(name))
+
+    def read(self, name: str) -> str:
+        """The page's stamp: read on every cached view, so one small raw read."""
+        try:
+            return read_small(self._path(name)).decode("ascii").strip() or NEVER
+        except (FileNotFoundError, UnicodeDecodeError):
+            return NEVER
+
+    def time(self, name: str) -> float:
+        """When the page's stamp last changed (seconds since 1970; 0 if never)."""
+        stamp = self.read(name).split("-", 1)[0]
+        return int(stamp) / 1e9 if stamp.isdigit() and stamp != NEVER else 0.0
+
+    def touch(self, pages: Iterable[str]) -> int:
+        """Give each page a new stamp (so its cached views stop matching); the number touched.
+        Raises OSError if the disk refuses: the caller marks the change for recovery."""
+        os.makedirs(self._directory_path, exist_ok=True)
+        token = f"{time.time_ns()}-{os.getpid()}-{os.urandom(4).hex()}\n".encode("ascii")
+        count = 0
+        for page in pages:
+            write_atomically(self._path(page), token, durable=False)
+            count += 1
+        return count
