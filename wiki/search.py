@@ -52,6 +52,9 @@ PAGE_SIZE = 20
 MAX_SUGGESTED_WORDS = 12  # each costs a walk of the word list: "did you mean" for the first few only
 SUGGESTION_CANDIDATES = 8  # spellings looked at per word; the closest is offered
 MAX_SEGMENTS = 8
+BUILD_SLICE_SECONDS = 0.2  # what one request spends building a missing index (so CGI can do it too)
+BUILD_PAGES_FILE = "flatwiki-build-pages"  # a sliced build's list of pages, in the order it takes them
+BUILD_DONE_FILE = "flatwiki-build-done"  # how many of them it has taken
 
 
 def _title_analyzer() -> analysis.Analyzer:
@@ -93,11 +96,13 @@ class SearchResults:
     hits: list[Hit] = field(default_factory=list)
     suggestion: str | None = None
     message: str | None = None
+    building: tuple[int, int] | None = None  # (pages indexed, pages in all) while the index is built
 
 
 class SearchIndex:
     def __init__(self, directory: Path, store: PageStore) -> None:
         self.directory = Path(directory)
+        self.building = self.directory.with_name(f"{self.directory.name}.building")  # a sliced build's index
         self.store = store
         self._local = threading.local()
         self._parser: QueryParser | None = None
@@ -159,7 +164,6 @@ class SearchIndex:
         mark = self.store.log_size()
         held = self.store.pending_names()  # changes under way: their log lines may lie before `mark`
         fresh = self.directory.with_name(f"{self.directory.name}.new-{os.getpid()}-{os.urandom(3).hex()}")
-        old = self.directory.with_name(f"{self.directory.name}.old-{os.getpid()}-{os.urandom(3).hex()}")
         fresh.mkdir(parents=True)
         try:
             built = index.create_in(str(fresh), make_schema())
@@ -172,7 +176,16 @@ class SearchIndex:
                 if progress:
                     progress(count, len(pages))
             writer.commit()
-            write_atomically(fresh / SCHEMA_FILE, f"{SCHEMA_VERSION}\n".encode("ascii"))
+            self._swap_in(fresh, built, mark, held)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+            shutil.rmtree(self.building, ignore_errors=True)  # a sliced build this one overtook
+
+    def _swap_in(self, fresh: Path, built: Any, mark: int, held: set[str]) -> None:
+        """Make a freshly built index (of the pages as they were at log offset `mark`) the index."""
+        write_atomically(fresh / SCHEMA_FILE, f"{SCHEMA_VERSION}\n".encode("ascii"))
+        old = self.directory.with_name(f"{self.directory.name}.old-{os.getpid()}-{os.urandom(3).hex()}")
+        try:
             with flocked(self._lock("lock"), fcntl.LOCK_EX, None):
                 # What was saved while we built goes in now, under the lock every catch-up takes:
                 # no catch-up can record its progress into the old index after this.
@@ -182,8 +195,74 @@ class SearchIndex:
                         os.rename(self.directory, old)
                     os.rename(fresh, self.directory)
         finally:
-            shutil.rmtree(fresh, ignore_errors=True)
             shutil.rmtree(old, ignore_errors=True)
+
+    def build_some(self, budget: float | None = None) -> bool:
+        """Take the next pages into a missing (or outdated) index for about `budget` seconds, and
+        swap it in once it has them all; True when the index is usable.
+
+        No request waits for a whole build: each does a slice, so a long-running server or a
+        run of CGI requests builds it over time, and a small wiki's first request does it all.
+        Meanwhile searches read the part built so far (see `progress`). A slice runs while no
+        other build does (else it returns at once); a killed slice is redone by the next one.
+        """
+        with flocked(self._lock("rebuild-lock"), fcntl.LOCK_EX, 0) as mine:
+            if not mine:
+                return False
+            if self._usable():
+                shutil.rmtree(self.building, ignore_errors=True)  # overtaken by `wiki reindex`
+                return True
+            started = time.monotonic()
+            budget = BUILD_SLICE_SECONDS if budget is None else budget
+            pages, done = self._build_plan()
+            built = index.open_dir(str(self.building))
+            writer = built.writer(limitmb=64)
+            try:
+                while done < len(pages) and time.monotonic() - started < budget:
+                    document = self._document_or_skip(pages[done])
+                    if document:  # (update: a slice killed after its commit may come again)
+                        writer.update_document(**document)
+                    done += 1
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            write_atomically(self.building / BUILD_DONE_FILE, f"{done}\n".encode("ascii"), durable=False)
+            if done < len(pages):
+                return False
+            self._swap_in(self.building, built, read_mark(self.building), read_held(self.building))
+            return True
+
+    def _build_plan(self) -> tuple[list[str], int]:
+        """The sliced build's pages and how many are done, starting one if there is none."""
+        try:
+            pages = (self.building / BUILD_PAGES_FILE).read_text("utf-8").split("\n")[:-1]
+            done = int((self.building / BUILD_DONE_FILE).read_text("ascii"))
+            if _has_toc(self.building) and read_mark(self.building) >= 0:
+                return pages, done
+        except (FileNotFoundError, ValueError, UnicodeDecodeError):
+            pass
+        shutil.rmtree(self.building, ignore_errors=True)
+        self.building.mkdir(parents=True)
+        write_place(self.building, self.store.log_size(), self.store.pending_names())  # taken in at the swap
+        index.create_in(str(self.building), make_schema())
+        pages = self.store.list_pages()
+        write_atomically(self.building / BUILD_PAGES_FILE, "".join(f"{name}\n" for name in pages).encode("utf-8"),
+                         durable=False)
+        write_atomically(self.building / BUILD_DONE_FILE, b"0\n", durable=False)
+        return pages, 0
+
+    def progress(self) -> tuple[int, int] | None:
+        """(pages indexed, pages in all) while a sliced build is under way, else None."""
+        if self._usable():
+            return None
+        try:
+            done = int((self.building / BUILD_DONE_FILE).read_text("ascii"))
+            with open(self.building / BUILD_PAGES_FILE, "rb") as handle:
+                total = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 16), b""))
+        except (FileNotFoundError, ValueError):
+            return (0, len(self.store.list_pages()))
+        return done, total
 
     def _apply(self, directory: Path, ix: Any, mark: int, held: set[str]) -> None:
         """Take the log since `mark` into the index in `directory`; the caller holds index.lock."""
@@ -208,15 +287,18 @@ class SearchIndex:
         except (FileNotFoundError, UnicodeDecodeError):
             return False
 
-    def _ensure(self) -> None:
-        """Build the index if it is missing, unfinished or of an older layout (looked at while
-        no swap is under way, so a rebuild in progress elsewhere is never taken for a missing index)."""
+    def _usable(self) -> bool:
+        """Whether the index is whole and of this layout (looked at while no swap is under way,
+        so a rebuild in progress elsewhere is never taken for a missing index)."""
         with flocked(self._lock("swap-lock"), fcntl.LOCK_SH, None):
-            usable = _has_toc(self.directory) and read_mark(self.directory) >= 0 and self._current_schema()
-        if not usable:
-            self.rebuild()
+            return _has_toc(self.directory) and read_mark(self.directory) >= 0 and self._current_schema()
 
-    def _open_index(self, searcher: bool = False) -> Any:
+    def _ensure(self) -> bool:
+        """Whether the index is usable; if it is missing, unfinished or of an older layout, a
+        slice of building it first (never the whole build: see `build_some`)."""
+        return self._usable() or self.build_some()
+
+    def _open_index(self, searcher: bool = False, directory: Path | None = None) -> Any:
         """Open the index (or a searcher on it). Another process may commit meanwhile, replacing
         the table of contents or merging away the segments Whoosh just listed: then look again,
         as a reader never waits for a writer."""
@@ -224,7 +306,7 @@ class SearchIndex:
             try:
                 # No mmap: a searcher stays open between requests, and a mapped file damaged
                 # underneath it kills the process with SIGBUS instead of raising an error we repair.
-                opened = FileStorage(str(self.directory), supports_mmap=False).open_index()
+                opened = FileStorage(str(directory or self.directory), supports_mmap=False).open_index()
                 return opened.searcher(weighting=self._weighting) if searcher else opened
             except FileNotFoundError:
                 if attempt == 19:
@@ -236,7 +318,8 @@ class SearchIndex:
         """Index the pages changed since the recorded offset; False if another writer held the
         index for over `wait` seconds (it takes in what it finds in the log; the next catch-up,
         the rest)."""
-        self._ensure()
+        if not self._ensure():
+            return True  # being built: the build takes in what the log says when it finishes
         if 0 <= read_mark(self.directory) == self.store.log_size() and not read_held(self.directory):
             return True
         log_replaced = False
@@ -252,7 +335,8 @@ class SearchIndex:
                 except LockError:
                     return False
         if log_replaced:
-            self.rebuild()
+            self._set_aside(self.directory)
+            self.build_some()
         return True
 
     # Searching ------------------------------------------------------------
@@ -275,13 +359,13 @@ class SearchIndex:
         found: str | None = self._repaired(lookup)
         return found
 
-    def _searcher(self) -> Any:
-        """This thread's searcher, kept open between requests (opening the index costs more
-        than a query) and refreshed when the index changed or was rebuilt (a new folder). Called
-        after catch_up (or a rebuild), which made sure there is an index."""
+    def _searcher(self, directory: Path) -> Any:
+        """This thread's searcher on `directory` (the index, or the part of it built so far),
+        kept open between requests (opening the index costs more than a query) and refreshed
+        when the index changed or was rebuilt (a new folder). Called after catch_up."""
         with flocked(self._lock("swap-lock"), fcntl.LOCK_SH, None):  # never open a half-swapped folder
-            identity = os.stat(self.directory).st_ino
-            verify_segments(self.directory)  # a few stat() calls: cheap enough for every search
+            identity = (str(directory), os.stat(directory).st_ino)
+            verify_segments(directory)  # a few stat() calls: cheap enough for every search
             cached = getattr(self._local, "searcher", None)
             if cached is not None and self._local.identity == identity and cached.up_to_date():
                 return cached
@@ -291,7 +375,7 @@ class SearchIndex:
                     cached.close()
                 if cached in self._searchers:
                     self._searchers.remove(cached)
-            fresh = self._open_index(searcher=True)
+            fresh = self._open_index(searcher=True, directory=directory)
         self._lengths.keep_only_segments_of(fresh)
         self._searchers.append(fresh)
         self._local.searcher, self._local.identity = fresh, identity
@@ -303,27 +387,49 @@ class SearchIndex:
         self._local = threading.local()
 
     def _repaired(self, work: Callable[[Any], Any]) -> Any:
-        """Run `work` with a searcher on the caught-up index; a missing or broken index is rebuilt once.
-        With a disk that refuses writes, the index is searched as it is."""
+        """Run `work` with a searcher on the caught-up index, or on the part built so far while
+        it is built (None if nothing is built yet). A broken index is set aside and built again
+        (in slices, like a missing one). With a disk that refuses writes, it is searched as it is."""
         try:
             self.catch_up(wait=0)  # a search never waits for a writer: if one is busy, the index as it is
         except OSError as error:
             if storage_error(error, "search") is None:
                 raise
             print(f"flatwiki: search index not caught up ({error}); searching it as it is", file=sys.stderr)
-        try:
-            return work(self._searcher())
-        except OSError as error:
-            if storage_error(error, "search") is not None:
-                raise  # nothing to rebuild with: the app answers 503 (a disk that refuses writes)
-            print("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc(), file=sys.stderr)
-        except Exception:
-            # Deliberately broad: a damaged index raises whatever its reader trips on
-            # (struct, zlib, EOF, KeyError, OSError...). Log it, rebuild from the store, go on.
-            print("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc(), file=sys.stderr)
-        self.close()
-        self.rebuild()
-        return work(self._searcher())
+        for attempt in range(2):
+            directory = self._searched_directory()
+            if directory is None:
+                return None
+            try:
+                return work(self._searcher(directory))
+            except OSError as error:
+                if storage_error(error, "search") is not None:
+                    raise  # nothing to rebuild with: the app answers 503 (a disk that refuses writes)
+                print("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc(), file=sys.stderr)
+            except Exception:
+                # Deliberately broad: a damaged index raises whatever its reader trips on
+                # (struct, zlib, EOF, KeyError, OSError...). Log it, rebuild from the store, go on.
+                print("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc(), file=sys.stderr)
+            self.close()
+            self._set_aside(directory)
+            self.build_some()
+        return None
+
+    def _searched_directory(self) -> Path | None:
+        if self._usable():
+            return self.directory
+        return self.building if _has_toc(self.building) else None
+
+    def _set_aside(self, directory: Path) -> None:
+        """Remove a damaged index (under the build lock, so no slice is writing it meanwhile)."""
+        with flocked(self._lock("rebuild-lock"), fcntl.LOCK_EX, None):
+            with flocked(self._lock("swap-lock"), fcntl.LOCK_EX, None):
+                aside = directory.with_name(f"{directory.name}.damaged-{os.getpid()}-{os.urandom(3).hex()}")
+                try:
+                    os.rename(directory, aside)
+                except FileNotFoundError:
+                    return
+            shutil.rmtree(aside, ignore_errors=True)
 
     def parse(self, text: str) -> tuple[Any, str | None]:
         """The query for the search box's text (None if it has no words), and any message."""
@@ -357,6 +463,7 @@ class SearchIndex:
                 results.suggestion = self._suggest(searcher, results.query, hidden)  # the words searched
 
         self._repaired(run)
+        results.building = self.progress()
         return results
 
     def _suggest(self, searcher: Any, text: str, hidden: frozenset[int]) -> str | None:

@@ -17,6 +17,10 @@
 % if results.message:
 <p class="notice" role="status">${results.message}</p>
 % endif
+% if results.building:
+<p class="notice building" role="status">The search index is being built: ${results.building[0]} of ${results.building[1]} pages so far
+(${results.building[0] * 100 // max(results.building[1], 1)}%). Until it is done, some pages may be missing from the results.</p>
+% endif
 <p class="result-count">${results.total} page${'' if results.total == 1 else 's'} found for “${results.query}”.</p>
 % if results.suggestion:
 <p class="suggestion">Did you mean <a href="${url('search', q=results.suggestion, fulltext=1)}">${results.suggestion}</a>?</p>
