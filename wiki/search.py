@@ -396,7 +396,7 @@ class SearchIndex:
             if storage_error(error, "search") is None:
                 raise
             print(f"flatwiki: search index not caught up ({error}); searching it as it is", file=sys.stderr)
-        for attempt in range(2):
+        for _attempt in range(2):  # once more after setting a damaged index aside
             directory = self._searched_directory()
             if directory is None:
                 return None
