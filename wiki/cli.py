@@ -46,8 +46,8 @@ def init_store(config: Config, out: TextIO) -> int:
 
 def record_links(config: Config, pages: list[str], progress: Callable[[int, int], None] | None = None,
                  directory: Path | None = None, out: TextIO = sys.stderr, full: bool = False) -> list[str]:
-    """Record in the link table (or a new one in `directory`) what each of `pages` links to now.
-    A page that cannot be read or rendered is named on `out` and skipped; returns those skipped."""
+    """Record in the link table (or write a new one in `directory`) what each of `pages` links
+    to now. A page that cannot be read is named on `out` and skipped; returns those skipped."""
     from wiki.links import LinkTable
     from wiki.markup import Renderer
 
@@ -55,18 +55,25 @@ def record_links(config: Config, pages: list[str], progress: Callable[[int, int]
     table = LinkTable(directory or config.data_dir / "links")
     renderer = Renderer(camelcase=config.camelcase_links, lean=True, default_markup=config.default_markup)  # links only: no Pygments
     skipped = []
+    found: dict[str, frozenset[str]] = {}
     for count, name in enumerate(pages, 1):
         try:
             try:
                 text = store.read(name).text
             except PageNotFound:
                 text = ""
-            table.record(name, renderer.links(name, text, store.exists) if text else (), full=full)
+            links = renderer.links(name, text, store.exists) if text else frozenset()
+            if directory is not None:
+                found[name] = links
+            else:
+                table.record(name, links, full=full)
         except Exception as error:  # one bad page must not stop the rest; it is named
             print(f"\nlink table: skipped {name!r}: {error!r}", file=out)
             skipped.append(name)
         if progress:
             progress(count, len(pages))
+    if directory is not None:
+        table.write_fresh(found)
     return skipped
 
 

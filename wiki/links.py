@@ -105,6 +105,20 @@ class LinkTable:
         finally:
             os.close(fd)
 
+    def write_fresh(self, outgoing: dict[str, frozenset[str]]) -> None:
+        """Write a whole new table at once (a rebuild, into a folder nobody else uses yet): each
+        list once, instead of one locked read-modify-write per link."""
+        incoming: dict[str, list[str]] = {}
+        self.out_dir.mkdir(parents=True)
+        self.in_dir.mkdir(parents=True)
+        for name, targets in outgoing.items():
+            targets = targets - {name}
+            _write_list(self.out_dir / names.quote_fs(name), targets)
+            for target in targets:
+                incoming.setdefault(target, []).append(name)
+        for target, sources in incoming.items():
+            _write_list(self.in_dir / names.quote_fs(target), sources)
+
     def _lock_path(self, name: str) -> Path:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         return self.out_dir / names.derived_fs(name, prefix=".lock-")
@@ -125,3 +139,9 @@ class LinkTable:
             if sources:
                 found[target] = sources
         return found
+
+
+def _write_list(path: Path, entries: Iterable[str]) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("".join(f"{entry}\n" for entry in sorted(entries)))
