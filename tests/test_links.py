@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import WikiClient
 from tests.test_views import main_part
 from wiki.cli import main
@@ -155,3 +157,37 @@ def test_reindex_keeps_the_links_of_pages_saved_while_it_runs(seeded_config: Con
     assert reindex.wait(timeout=120) == 0
     incoming = LinkTable(seeded_config.data_dir / "links").incoming("SandBox")
     assert set(saved) <= incoming, sorted(set(saved) - incoming)
+
+
+SCANNED_TEXTS = [
+    "See [[Alpha]], [[Beta|the beta]] and [[Gamma#part]]; CamelWord too.",
+    "* a list with [[In List]]\n\n    continued paragraph, [[Continued]] and MoreCamel\n",
+    "| a | b |\n|---|---|\n| [[Table Cell|label]] | TableCamel |\n",
+    "```\n[[Not In Fence]] FenceCamel\n```\nafter the fence [[After Fence]]\n",
+    "~~~~python\n[[Tilde Fence]]\n~~~~\n`[[In Span]]` and [[Out Of Span]]",
+    "[OpenSource](http://example.org/WikiWord) and <https://x.org/CamelUrl> and !NotLinked",
+    "#format markdown\n#acl All:read\n# A HeadingCamel\n[[../Sibling]] [[/Child]] [[http://external]]",
+    "<div>HtmlCamel [[In Html]]</div>\n\n> quoted [[Quoted]] QuotedCamel",
+]
+
+
+@pytest.mark.parametrize("text", SCANNED_TEXTS)
+def test_scanning_finds_every_link_the_render_records(text: str) -> None:
+    """The link table (and so every cached view's stamp) comes from the scan: it may find more
+    than the render, never less."""
+    from wiki.markup import LinkContext, Renderer, scan_markdown_links
+
+    def nothing(_: str) -> str:
+        return ""
+
+    for camelcase in (True, False):
+        rendered = Renderer(camelcase).render(text, LinkContext("Area/Page", lambda _: False, nothing, nothing)).links
+        scanned = scan_markdown_links("Area/Page", text, camelcase)
+        assert set(rendered) - {"Area/Page"} <= scanned, (camelcase, set(rendered) - scanned)
+
+
+def test_scanning_leaves_out_code_and_urls() -> None:
+    from wiki.markup import scan_markdown_links
+
+    found = scan_markdown_links("Page", "".join(SCANNED_TEXTS[3:6]), True)
+    assert found == {"After Fence", "Out Of Span"}
