@@ -52,7 +52,7 @@ def record_links(config: Config, pages: list[str], progress: Callable[[int, int]
     from wiki.markup import Renderer
 
     store = PageStore(config.data_dir)
-    table = LinkTable(directory or config.data_dir / "links")
+    table = LinkTable(directory or config.data_dir / "links", store.exists)
     renderer = Renderer(camelcase=config.camelcase_links, lean=True, default_markup=config.default_markup)  # links only: no Pygments
     skipped = []
     found: dict[str, frozenset[str]] = {}
@@ -73,7 +73,7 @@ def record_links(config: Config, pages: list[str], progress: Callable[[int, int]
         if progress:
             progress(count, len(pages))
     if directory is not None:
-        table.write_fresh(found)
+        table.write_fresh(found, set(store.list_pages()))
     return skipped
 
 
@@ -164,13 +164,14 @@ def reindex(config: Config) -> int:
     started = time.monotonic()
     fresh, old = config.data_dir / f"links.new-{os.getpid()}", config.data_dir / f"links.old-{os.getpid()}"
     begun = store.log_size()
+    held = store.pending_names()  # changes under way: their log lines may lie before `begun`
     record_links(config, store.list_pages(), progress=progress_bar(sys.stderr, "link table  "), directory=fresh)
     if (config.data_dir / "links").exists():
         os.rename(config.data_dir / "links", old)
     os.rename(fresh, config.data_dir / "links")
     shutil.rmtree(old, ignore_errors=True)
     # Pages saved while the table was rebuilt recorded their links into the old one: again, in the new.
-    record_links(config, sorted({entry.name for entry, _ in store.read_log_since(begun)}), full=True)
+    record_links(config, sorted(held | {entry.name for entry, _ in store.read_log_since(begun)}), full=True)
     from wiki.stamps import PageStamps
 
     PageStamps(config.data_dir / "cache" / "stamps").touch(store.list_pages())  # the new table may differ

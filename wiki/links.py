@@ -3,6 +3,14 @@
 Derived from the store (rebuilt by `wiki reindex`). For each page, `links/out/<fsname>`
 lists the pages it links to and `links/in/<fsname>` the pages that link to it, so
 "what links here" is one small file read, never a re-render of the wiki.
+
+The orphaned and the wanted pages are kept current the same way, never recomputed from
+the whole table: `links/orphans/<fsname>` exists for each existing page nothing links to,
+`links/wanted/<fsname>` (holding how many pages link to it) for each missing page that
+something links to. Both are decided from a page's incoming list and whether it exists,
+under the lock of that incoming list: when the list changes, and when the page is created
+or deleted (`existence_changed`). A table without them (an older layout) gets them on
+first use.
 """
 from __future__ import annotations
 
@@ -13,12 +21,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from wiki import names
-from wiki.atomic import FILE_MODE
+from wiki.atomic import FILE_MODE, read_small, write_atomically
 from wiki.errors import InvalidPageName
 
 # [[Target]], [[Target|label]], [[Target#anchor|label]] — shared with markup.py.
 WIKILINK_PATTERN = r"\[\[([^\]\|\n]+?)(?:\|([^\]\n]+?))?\]\]"
 WIKILINK = re.compile(WIKILINK_PATTERN)
+LISTS_READY = "lists-ready"  # the orphaned and wanted lists are kept in this table
+LISTS_GENERATION = "lists-generation"  # changed with every change to them
 CODE = re.compile(r"(?ms)^(```|~~~).*?^\1|`[^`\n]+`")
 
 
@@ -55,10 +65,16 @@ def _rewrite_prose(text: str, wikilink: Callable[[re.Match[str]], str], camel: r
 
 
 class LinkTable:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, exists: Callable[[str], bool] | None = None) -> None:
+        """`exists`: whether a page exists, for the orphaned and wanted lists (without it,
+        as in tests of the table alone, those lists are not kept)."""
         self.directory = Path(directory)
         self.out_dir = self.directory / "out"
         self.in_dir = self.directory / "in"
+        self.orphans_dir = self.directory / "orphans"
+        self.wanted_dir = self.directory / "wanted"
+        self.exists = exists
+        self._listed: dict[str, tuple[str, list[tuple[str, int]]]] = {}  # folder -> (generation, its entries)
 
     @staticmethod
     def _read(path: Path) -> set[str]:
@@ -68,18 +84,117 @@ class LinkTable:
             return set()
 
     @staticmethod
-    def _change(path: Path, add: Iterable[str] = (), remove: Iterable[str] = ()) -> set[str]:
-        """Read-modify-write one list under an exclusive lock on that file."""
+    def _change(path: Path, add: Iterable[str] = (), remove: Iterable[str] = (),
+                then: Callable[[set[str]], None] | None = None) -> set[str]:
+        """Read-modify-write one list under an exclusive lock on that file (and, still under
+        it, `then` with the new entries)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         with os.fdopen(fd, "r+", encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             entries = {line for line in handle.read().split("\n") if line}
-            entries = (entries | set(add)) - set(remove)
-            handle.seek(0)
-            handle.truncate()
-            handle.write("".join(f"{entry}\n" for entry in sorted(entries)))
+            changed = (entries | set(add)) - set(remove)
+            if changed != entries:
+                handle.seek(0)
+                handle.truncate()
+                handle.write("".join(f"{entry}\n" for entry in sorted(changed)))
+            if then is not None:
+                then(changed)
+        return changed
+
+    def _change_incoming(self, target: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
+        self._change(self.in_dir / names.quote_fs(target), add, remove,
+                     None if self.exists is None else lambda sources: self._mark(target, sources))
+
+    def _mark(self, name: str, sources: set[str]) -> None:
+        """Put `name` on the orphaned or wanted list, or neither (the caller holds its incoming list's lock)."""
+        assert self.exists is not None
+        exists = self.exists(name)
+        changed = _set_marker(self.orphans_dir / names.quote_fs(name), "" if exists and not sources else None)
+        changed |= _set_marker(self.wanted_dir / names.quote_fs(name), f"{len(sources)}\n" if sources and not exists else None)
+        if changed:  # what a process's copy of the lists is checked against (a folder's mtime is too coarse)
+            write_atomically(self.directory / LISTS_GENERATION, os.urandom(8).hex().encode("ascii"), durable=False)
+
+    def existence_changed(self, name: str) -> None:
+        """After `name` was created, deleted or renamed: its place on the orphaned and wanted lists."""
+        if self.exists is not None:
+            self._change_incoming(name)
+
+    def orphans(self) -> list[str]:
+        """Existing pages nothing links to, in name order."""
+        self._ensure_lists()
+        return [name for name, _ in self._listing(self.orphans_dir)]
+
+    def wanted(self) -> list[tuple[str, int]]:
+        """Missing pages something links to, with how many pages link to each, in name order."""
+        self._ensure_lists()
+        return self._listing(self.wanted_dir)
+
+    def _listing(self, folder: Path) -> list[tuple[str, int]]:
+        """A marker folder's entries, read again only when some marker changed."""
+        try:
+            stamp = read_small(self.directory / LISTS_GENERATION).decode("ascii", "replace")
+        except FileNotFoundError:
+            stamp = ""
+        if not folder.is_dir():
+            return []
+        cached = self._listed.get(str(folder))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        entries = []
+        for entry in os.scandir(folder):
+            try:
+                name = names.unquote_fs(entry.name)
+            except InvalidPageName:
+                continue  # a temporary file, or a stranger
+            count = 0
+            if folder == self.wanted_dir:
+                try:
+                    with open(entry.path, "rb") as handle:
+                        count = int(handle.read() or b"0")
+                except (OSError, ValueError):
+                    continue
+            entries.append((name, count))
+        entries.sort(key=lambda item: (item[0].casefold(), item[0]))
+        self._listed[str(folder)] = (stamp, entries)
         return entries
+
+    def _ensure_lists(self) -> None:
+        """A table written before these lists were kept gets them now, once (`wiki reindex` also makes them)."""
+        if self.exists is None or (self.directory / LISTS_READY).exists():
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / ".lists-lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if (self.directory / LISTS_READY).exists():
+                return
+            targets = set()
+            try:
+                targets = {names.unquote_fs(entry.name) for entry in os.scandir(self.in_dir)
+                           if not entry.name.startswith(".")}
+            except FileNotFoundError:
+                pass
+            for target in sorted(targets):
+                self._change_incoming(target)
+            for page in self._all_pages():
+                if page not in targets:
+                    self._change_incoming(page)
+            (self.directory / LISTS_READY).touch()
+        finally:
+            os.close(fd)
+
+    def _all_pages(self) -> list[str]:
+        pages_dir = self.directory.parent / "pages"
+        found = []
+        for entry in os.scandir(pages_dir) if pages_dir.is_dir() else []:
+            try:
+                name = names.unquote_fs(entry.name)
+            except InvalidPageName:
+                continue
+            if self.exists is not None and self.exists(name):
+                found.append(name)
+        return found
 
     def outgoing(self, name: str) -> set[str]:
         return self._read(self.out_dir / names.quote_fs(name))
@@ -98,19 +213,19 @@ class LinkTable:
             fcntl.flock(fd, fcntl.LOCK_EX)  # one update of a page's links at a time
             old = self.outgoing(name)
             for target in (new if full else new - old):
-                self._change(self.in_dir / names.quote_fs(target), add=[name])
+                self._change_incoming(target, add=[name])
             for target in old - new:
-                self._change(self.in_dir / names.quote_fs(target), remove=[name])
+                self._change_incoming(target, remove=[name])
             self._change(self.out_dir / names.quote_fs(name), add=new, remove=old - new)
         finally:
             os.close(fd)
 
-    def write_fresh(self, outgoing: dict[str, frozenset[str]]) -> None:
+    def write_fresh(self, outgoing: dict[str, frozenset[str]], existing: set[str]) -> None:
         """Write a whole new table at once (a rebuild, into a folder nobody else uses yet): each
-        list once, instead of one locked read-modify-write per link."""
+        list once, instead of one locked read-modify-write per link; `existing`: every page."""
         incoming: dict[str, list[str]] = {}
-        self.out_dir.mkdir(parents=True)
-        self.in_dir.mkdir(parents=True)
+        for folder in (self.out_dir, self.in_dir, self.orphans_dir, self.wanted_dir):
+            folder.mkdir(parents=True)
         for name, targets in outgoing.items():
             targets = targets - {name}
             _write_list(self.out_dir / names.quote_fs(name), targets)
@@ -118,6 +233,12 @@ class LinkTable:
                 incoming.setdefault(target, []).append(name)
         for target, sources in incoming.items():
             _write_list(self.in_dir / names.quote_fs(target), sources)
+            if target not in existing:
+                _set_marker(self.wanted_dir / names.quote_fs(target), f"{len(sources)}\n")
+        for name in existing - incoming.keys():
+            _set_marker(self.orphans_dir / names.quote_fs(name), "")
+        write_atomically(self.directory / LISTS_GENERATION, os.urandom(8).hex().encode("ascii"), durable=False)
+        (self.directory / LISTS_READY).touch()
 
     def _lock_path(self, name: str) -> Path:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -139,6 +260,24 @@ class LinkTable:
             if sources:
                 found[target] = sources
         return found
+
+
+def _set_marker(path: Path, content: str | None) -> bool:
+    """Make `path` hold `content`, or not exist (None); whether that changed anything."""
+    if content is None:
+        try:
+            os.unlink(path)
+            return True
+        except FileNotFoundError:
+            return False
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == content.encode("ascii"):
+                return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    _write_list(path, [content.rstrip("\n")] if content else [])
+    return True
 
 
 def _write_list(path: Path, entries: Iterable[str]) -> None:

@@ -276,7 +276,7 @@ class Site:
     def links(self) -> LinkTable:
         from wiki.links import LinkTable
 
-        return LinkTable(self.config.data_dir / "links")
+        return LinkTable(self.config.data_dir / "links", self.store.exists)
 
     @cached_property
     def drafts(self) -> DraftStore:
@@ -580,8 +580,8 @@ class Site:
         The change itself is already stored: a failure here is logged and never raised. The
         page is marked pending, so the next recovery pass (or `wiki check --repair`) redoes it.
         """
-        linkers = {source for name in (changed if appeared_or_went is None else appeared_or_went)
-                   for source in self.links.incoming(name)}
+        reshaped = list(changed if appeared_or_went is None else appeared_or_went)
+        linkers = {source for name in reshaped for source in self.links.incoming(name)}
         try:
             self.stamps.touch(sorted(linkers | set(changed)))
         except OSError:
@@ -591,6 +591,8 @@ class Site:
         for name in changed:
             try:
                 self._record_links(urls, name)
+                if name in reshaped:
+                    self.links.existence_changed(name)
             except Exception:
                 log_failure(f"{name!r} is saved, but updating its links and cache failed")
                 self.store.mark_pending(name)

@@ -99,32 +99,49 @@ def page_index(wiki: Site, request: WikiRequest) -> Response:
 
 
 def orphaned_pages(wiki: Site, request: WikiRequest) -> Response:
-    """Existing pages that no page links to (the front page aside)."""
+    """Existing pages that no page links to (the front page aside), from the list the link
+    table keeps; for a reader who may not read every page, adjusted by the few it differs in."""
     visible = wiki.visibility(request.reader)
-    # Linked from a page this reader may read: a link in a hidden page is not shown to exist.
-    linked = {target for target, sources in wiki.links.linked_targets().items() if any(map(visible, sources))}
-    orphans = [name for name in wiki.readable(request.reader, wiki.store.list_pages())
-               if name not in linked and name != wiki.config.front_page]
-    shown, number, count = _one_page(request, orphans)
-    response = themed(wiki, request, "orphaned_pages.mako", title="Orphaned pages", pages=shown, total=len(orphans),
+    orphans = set(wiki.links.orphans())
+    if visible.default:  # a few pages hidden: pages linked only from them are orphans to this reader
+        for hidden in visible.exceptions:
+            for target in wiki.links.outgoing(hidden):
+                if not any(map(visible, wiki.links.incoming(target))) and wiki.store.exists(target):
+                    orphans.add(target)
+        listed = sorted((name for name in orphans if visible(name)), key=lambda name: (name.casefold(), name))
+    else:  # only a few pages shown: their own links decide
+        linked = {target for shown in visible.exceptions for target in wiki.links.outgoing(shown)}
+        listed = sorted((name for name in visible.exceptions if name not in linked and wiki.store.exists(name)),
+                        key=lambda name: (name.casefold(), name))
+    listed = [name for name in listed if name != wiki.config.front_page]
+    shown, number, count = _one_page(request, listed)
+    response = themed(wiki, request, "orphaned_pages.mako", title="Orphaned pages", pages=shown, total=len(listed),
                       number=number, pages_count=count)
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
 def wanted_pages(wiki: Site, request: WikiRequest) -> Response:
-    """Pages that are linked to but do not exist, with the pages that want them."""
+    """Pages that are linked to but do not exist, most wanted first, with the pages that want
+    them: from the list the link table keeps; for a reader who may not read every page, the
+    wanting pages they may read, and the pages they may not read count as missing."""
     visible = wiki.visibility(request.reader)
-    wanted = []
-    for target, sources in wiki.links.linked_targets().items():
-        shown = sorted(filter(visible, sources), key=str.casefold)  # only the wanting pages they may read
-        if shown and not (visible(target) and wiki.store.exists(target)):
-            wanted.append((target, shown))
-    wanted.sort(key=lambda item: (-len(item[1]), item[0].casefold()))
+    if visible.everything:
+        wanted = sorted(wiki.links.wanted(), key=lambda item: -item[1])  # (a stable sort: names stay in order)
+    else:
+        candidates = {name for name, _ in wiki.links.wanted()}
+        if visible.default:  # hidden pages that exist look missing, if something they may read links to them
+            candidates |= {target for target in visible.exceptions if wiki.links.incoming(target)}
+        else:
+            candidates = {target for shown in visible.exceptions for target in wiki.links.outgoing(shown)
+                          if not (visible(target) and wiki.store.exists(target))}
+        counted = [(target, sum(map(visible, wiki.links.incoming(target)))) for target in candidates]
+        wanted = sorted((item for item in counted if item[1]), key=lambda item: (-item[1], item[0].casefold(), item[0]))
     listed, number, count = _one_page(request, wanted)
     # A page wanted by thousands names the first WANTED_BY of them (and how many there are).
+    sources = {target: sorted(filter(visible, wiki.links.incoming(target)), key=str.casefold) for target, _ in listed}
     response = themed(wiki, request, "wanted_pages.mako", title="Wanted pages",
-                      wanted=[(target, sources[:WANTED_BY], len(sources)) for target, sources in listed],
+                      wanted=[(target, sources[target][:WANTED_BY], len(sources[target])) for target, _ in listed],
                       total=len(wanted), number=number, pages_count=count)
     response.headers["Cache-Control"] = "no-cache"
     return response
