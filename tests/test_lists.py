@@ -66,6 +66,35 @@ def test_a_large_sitemap_is_an_index_of_parts(client: WikiClient, many: list[str
     assert client.get(f"/sitemap.xml?part={len(parts) + 1}").status_code == 400
 
 
+def test_sitemap_parts_are_stored_and_only_a_changed_range_is_made_again(
+        client: WikiClient, many: list[str], seeded_config: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wiki import listcache
+
+    monkeypatch.setattr(listcache, "RANGE", 4)  # parts of 4 pages, ranges of 4 pages: one range per part
+    pages = etree.fromstring(client.get("/sitemap.xml").data).findall("s:sitemap/s:loc", NS)
+    count = len(pages)
+    for number in range(1, count + 1):
+        assert client.get(f"/sitemap.xml?part={number}").status_code == 200
+    stored = seeded_config.data_dir / "cache" / "lists"  # type: ignore[attr-defined]
+
+    def mark_all() -> None:
+        for path in stored.glob("sitemap.*"):
+            path.write_bytes(path.read_bytes().replace(b"<urlset", b"<urlset data-stored='1'", 1))
+
+    def served_from_store() -> list[int]:
+        return [number for number in range(1, count + 1)
+                if b"data-stored" in client.get(f"/sitemap.xml?part={number}").data]
+
+    mark_all()
+    assert served_from_store() == list(range(1, count + 1))
+    order = PageStore(seeded_config.data_dir).list_pages()  # type: ignore[attr-defined]
+    client.save(order[5], "changed")  # the second part's
+    assert served_from_store() == [number for number in range(1, count + 1) if number != 2]
+    mark_all()
+    client.save("Zz New Last Page", "new")  # a new page: the set changed, every part is made again
+    assert served_from_store() == []
+
+
 def test_a_small_sitemap_is_one_file(client: WikiClient) -> None:
     assert etree.fromstring(client.get("/sitemap.xml").data).tag.endswith("urlset")
 

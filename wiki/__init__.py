@@ -21,9 +21,10 @@ Who may import whom: a module imports only from its own row and the rows below i
                                                          headings and sections, for editing one
     derived data  pagecache  rendercache  links          stored responses, rendered HTML, the link table,
                   drafts  consistency  acltable          unsaved editor text, `wiki check` and repairs,
-                  backup  stamps                         every page's ACL lines and every group's members,
+                  backup  stamps  listcache              every page's ACL lines and every group's members,
                                                          snapshots of the primary data and their restore,
-                                                         what each page's view shows of other pages
+                                                         what each page's view shows of other pages,
+                                                         the sitemap's parts
     truth         storage  recovery  attachments         the revision store on flat files, finishing what
                   editlog  atomic  users  sessions       killed changes left; log lines; whole-file writes;
                   ratelimit                              accounts (1.9's user files), sessions, rate counts

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from wiki.drafts import DraftStore
     from wiki.editlog import LogEntry
     from wiki.links import LinkTable
+    from wiki.listcache import ListCache
     from wiki.markup import LinkContext, Rendered, Renderer
     from wiki.ratelimit import RateLimiter
     from wiki.rendercache import RenderCache
@@ -277,6 +278,12 @@ class Site:
         from wiki.links import LinkTable
 
         return LinkTable(self.config.data_dir / "links", self.store.exists)
+
+    @cached_property
+    def sitemap_parts(self) -> ListCache:
+        from wiki.listcache import ListCache
+
+        return ListCache(self.config.data_dir / "cache" / "lists", self.store)
 
     @cached_property
     def drafts(self) -> DraftStore:
@@ -593,6 +600,7 @@ class Site:
                 self._record_links(urls, name)
                 if name in reshaped:
                     self.links.existence_changed(name)
+                self.sitemap_parts.page_changed(name)
             except Exception:
                 log_failure(f"{name!r} is saved, but updating its links and cache failed")
                 self.store.mark_pending(name)

@@ -69,6 +69,7 @@ class PageStore(PendingChanges):
         self.global_log = self.root / "edit-log"
         self.pageset_file = self.root / "pageset"
         self.pending_dir = self.root / PENDING_DIR
+        self._listed: tuple[str, list[str]] | None = None  # (pageset token, list_pages()) last read
         self.lock_timeout = lock_timeout
         self._pages_path = str(self.pages_dir)
         self._pageset_path = str(self.pageset_file)
@@ -162,15 +163,21 @@ class PageStore(PendingChanges):
         is created or deleted: so listing 10,000 pages is one file read, not 30,000 stats.
         """
         token = self.pageset_token()
+        remembered = self._listed
+        if remembered is not None and remembered[0] == token:
+            return remembered[1]  # (callers never change it)
         cache = self.root / "cache" / "page-list"
         try:
             stored_token, _, listing = cache.read_text("utf-8").partition("\n")
             if stored_token == token:
-                return listing.split("\n") if listing else []
+                pages = listing.split("\n") if listing else []
+                self._listed = (token, pages)
+                return pages
         except (FileNotFoundError, UnicodeDecodeError):
             pass
         pages = self._scan_pages()
         write_best_effort(cache, (token + "\n" + "\n".join(pages)).encode("utf-8"))
+        self._listed = (token, pages)
         return pages
 
     def _scan_pages(self) -> list[str]:

@@ -1,6 +1,7 @@
 """For machines: Atom feeds of changes (the wiki's and each page's), sitemap.xml, robots.txt."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import xml.etree.ElementTree as etree
@@ -101,13 +102,26 @@ def sitemap(wiki: Site, request: WikiRequest) -> Response:
     if part is not None and not 1 <= part <= parts:
         raise BadRequest(f"This wiki's sitemap has {parts} part{'s' if parts > 1 else ''}.")
     number = part or 1
-    urlset = etree.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
-    for name in pages[(number - 1) * SITEMAP_URLS:number * SITEMAP_URLS]:
-        url = etree.SubElement(urlset, "url")
-        etree.SubElement(url, "loc").text = _absolute(wiki, request, "show_page", name=name)
-        modified = os.stat(wiki.store.page_dir(name) / "current").st_mtime
-        etree.SubElement(url, "lastmod").text = datetime.fromtimestamp(modified, timezone.utc).strftime("%Y-%m-%d")
-    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + _xml_bytes(urlset)
+    shown = pages[(number - 1) * SITEMAP_URLS:number * SITEMAP_URLS]
+    # Stored per part, view class and address (the URLs in it are absolute); made again when
+    # a page in its range is saved, or a page is created or deleted.
+    place = absolute(wiki, request, request.script_root)
+    view = wiki.view_class(request.reader)
+    key = wiki.cache_key(request.script_root, "sitemap", str(number), view, place,
+                         wiki.sitemap_parts.generations(shown[0], shown[-1]) if shown else "")
+    slot = f"sitemap.{number}.{view}.{hashlib.sha1(place.encode('utf-8')).hexdigest()[:8]}"
+    stored = wiki.sitemap_parts.get(slot, key)
+    if stored is not None:
+        body = stored
+    else:
+        urlset = etree.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
+        for name in shown:
+            url = etree.SubElement(urlset, "url")
+            etree.SubElement(url, "loc").text = _absolute(wiki, request, "show_page", name=name)
+            modified = os.stat(wiki.store.page_dir(name) / "current").st_mtime
+            etree.SubElement(url, "lastmod").text = datetime.fromtimestamp(modified, timezone.utc).strftime("%Y-%m-%d")
+        body = b'<?xml version="1.0" encoding="utf-8"?>\n' + _xml_bytes(urlset)
+        wiki.sitemap_parts.put(slot, key, body)
     return Response(body, content_type="application/xml; charset=utf-8")
 
 
