@@ -379,3 +379,18 @@ def test_did_you_mean_offers_the_closest_spelling_not_the_commonest(index: Searc
     for number in range(5):  # "person" is far more common, but two edits from "persimon"
         save(index.store, f"People{number}", "a person and another person")
     assert index.search("persimon").suggestion == "persimmon"
+
+
+def test_a_phrase_of_common_words_is_found_exactly_by_its_pairs(empty_index: SearchIndex, store: PageStore) -> None:
+    """"of the" is on nearly every page of a real wiki: it is looked up as one indexed pair,
+    and still finds only the pages where the words stand together, in that order."""
+    save(store, "Together", "the middle of the road")
+    save(store, "Reversed", "the road, the of")
+    save(store, "Apart", "of all the roads")
+    save(store, "Longer", "one of the best of them")
+    parsed, _ = empty_index.parse('"of the"')
+    assert "pairs" in str(parsed)  # (not a positions check on every page with both words)
+    assert sorted(names_found(empty_index, '"of the"')) == ["Longer", "Together"]
+    assert names_found(empty_index, '"best of the"') == []  # mixed: positions, exactly
+    assert names_found(empty_index, '"of the best"') == ["Longer"]
+    assert re.search(r">of</mark> <mark[^>]*>the</mark>", empty_index.search('"of the"').hits[0].snippet)

@@ -32,7 +32,7 @@ from wiki import names, ranking
 from wiki.acl import EVERYTHING, Visibility
 from wiki.atomic import write_atomically
 from wiki.errors import PageNotFound, storage_error
-from wiki.searchquery import MAX_QUERY_CHARS, QueryParser, bound_expansions, cleaned, plain_words, searched_words
+from wiki.searchquery import MAX_QUERY_CHARS, QueryParser, bound_expansions, cleaned, common_pairs, plain_words, searched_words
 from wiki.searchupkeep import (
     apply_log,
     flocked,
@@ -46,7 +46,7 @@ from wiki.snippets import SnippetMaker
 from wiki.storage import PageStore
 
 SCHEMA_FILE = "flatwiki-schema"
-SCHEMA_VERSION = "2"  # raise it whenever make_schema() changes: older indexes are rebuilt
+SCHEMA_VERSION = "3"  # raise it whenever make_schema() changes: older indexes are rebuilt
 WRITER_TIMEOUT = 0.2
 PAGE_SIZE = 20
 MAX_SUGGESTED_WORDS = 12  # each costs a walk of the word list: "did you mean" for the first few only
@@ -75,6 +75,10 @@ def make_schema() -> fields.Schema:
                             phrase=False),
         # The words as written, with positions: "exact phrases" and "did you mean".
         words=fields.TEXT(analyzer=analysis.StandardAnalyzer(stoplist=None), phrase=True),
+        # Each two neighbouring words that are both among the commonest (searchquery.COMMON_WORDS),
+        # as one term: "of the" is found by its postings, not by reading the positions on nearly
+        # every page. (All pairs would triple the time an index takes to build.)
+        pairs=fields.KEYWORD(scorable=False),
         modified=fields.DATETIME(stored=True),
         author=fields.ID(stored=True),
         revision=fields.NUMERIC(stored=True),
@@ -129,6 +133,7 @@ class SearchIndex:
             "title": title,
             "content": page.text,
             "words": f"{title} {page.text}",
+            "pairs": common_pairs(page.text),
             "modified": latest.time.replace(tzinfo=None) if latest else datetime.now(timezone.utc).replace(tzinfo=None),
             "author": (latest.user_id or latest.address) if latest else "",
             "revision": page.revision,

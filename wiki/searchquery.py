@@ -66,11 +66,45 @@ class QueryParser:
             except Exception:
                 return None, message or "That search could not be understood; try plain words."
             message = message or "Your search was read as plain words."
-        return parsed, message
+        return as_pairs(parsed), message
 
     def _stems(self, words: list[str]) -> list[str]:
         analyzer = self._parser.schema["content"].analyzer
         return [token.text for word in words for token in analyzer(word)]
+
+
+# The commonest English words: a phrase made only of these is on too many pages to check
+# word positions on each, so their neighbouring pairs are indexed as terms of their own.
+COMMON_WORDS = frozenset("""
+a about after all also an and any are as at be been but by can could did do does for from had has
+have he her him his how i if in into is it its just like may me more most my no not now of on one
+only or other our out over said she so some than that the their them then there these they this
+to up us was we were what when where which while who will with would you your
+""".split())
+TOKEN = re.compile(r"\w+(?:\.?\w+)*")  # StandardAnalyzer's words
+
+
+def common_pairs(text: str) -> str:
+    """The `pairs` field of a text: each two neighbouring common words, joined by '_'."""
+    words = TOKEN.findall(text.lower())
+    return " ".join(f"{first}_{second}" for first, second in zip(words, words[1:])
+                    if first in COMMON_WORDS and second in COMMON_WORDS)
+
+
+def as_pairs(parsed: Any) -> Any:
+    """A quoted phrase of common words only, as its pairs, all required: exact for two words (a
+    longer one is found where each of its pairs is: all but always where it is written).
+    Any other phrase keeps its positions: its rarer word keeps the pages to check few."""
+    if isinstance(parsed, query.Phrase) and parsed.fieldname == "words":
+        words = list(parsed.words)
+        if len(words) == 1:
+            return query.Term("words", words[0])
+        if all(word in COMMON_WORDS for word in words):
+            return query.And([query.Term("pairs", f"{first}_{second}") for first, second in zip(words, words[1:])])
+        return parsed
+    if isinstance(parsed, query.compound.CompoundQuery) or hasattr(parsed, "child"):
+        return parsed.apply(as_pairs)
+    return parsed
 
 
 def cleaned(text: str) -> str:
@@ -124,4 +158,6 @@ def searched_words(parsed: Any) -> tuple[set[str], set[str]]:
             stems.add(text)
         elif fieldname == "words":
             exact.add(text)
+        elif fieldname == "pairs":
+            exact.update(text.split("_"))
     return stems, exact
