@@ -6,6 +6,7 @@ written. Also: which words of the text a matching page contains, for its snippet
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -87,7 +88,7 @@ TOKEN = re.compile(r"\w+(?:\.?\w+)*")  # StandardAnalyzer's words
 def common_pairs(text: str) -> str:
     """The `pairs` field of a text: each two neighbouring common words, joined by '_'."""
     words = TOKEN.findall(text.lower())
-    return " ".join(f"{first}_{second}" for first, second in zip(words, words[1:])
+    return " ".join(f"{first}_{second}" for first, second in itertools.pairwise(words)
                     if first in COMMON_WORDS and second in COMMON_WORDS)
 
 
@@ -100,7 +101,7 @@ def as_pairs(parsed: Any) -> Any:
         if len(words) == 1:
             return query.Term("words", words[0])
         if all(word in COMMON_WORDS for word in words):
-            return query.And([query.Term("pairs", f"{first}_{second}") for first, second in zip(words, words[1:])])
+            return query.And([query.Term("pairs", f"{first}_{second}") for first, second in itertools.pairwise(words)])
         return parsed
     if isinstance(parsed, query.compound.CompoundQuery) or hasattr(parsed, "child"):
         return parsed.apply(as_pairs)
