@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import WikiClient
-from wiki import pagecache
 from wiki.app import create_app
 from wiki.config import Config
 
@@ -97,9 +96,9 @@ def test_each_mount_point_has_its_own_entry(seeded_config: Config) -> None:
     assert len(cache_files(seeded_config)) == 2
 
 
-def test_memory_stays_within_its_limit(seeded_config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pagecache, "MEMORY_LIMIT", 20_000)
+def test_memory_stays_within_its_limit(seeded_config: Config) -> None:
     app = create_app(seeded_config)
+    app.wiki.page_cache.memory_limit = 20_000  # type: ignore[attr-defined]  # (memory_cache_mb is whole megabytes)
     client = WikiClient(app)
     for url in ("/FrontPage", "/HelpOnEditing", "/SandBox", "/Help/History", "/Help/Searching"):
         client.get(url)

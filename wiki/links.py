@@ -199,6 +199,13 @@ class LinkTable:
     def outgoing(self, name: str) -> set[str]:
         return self._read(self.out_dir / names.quote_fs(name))
 
+    def incoming_in_order(self, name: str) -> list[str]:
+        """The pages linking to `name`, as the list keeps them (sorted by code point)."""
+        try:
+            return [line for line in (self.in_dir / names.quote_fs(name)).read_text("utf-8").split("\n") if line]
+        except FileNotFoundError:
+            return []
+
     def incoming(self, name: str) -> set[str]:
         """The pages whose latest revision links to `name`."""
         return self._read(self.in_dir / names.quote_fs(name))

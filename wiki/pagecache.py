@@ -30,7 +30,6 @@ THEME_COOKIE = "wiki_theme"  # theme.COOKIE (not imported: the fast path loads n
 NOTICE_COOKIE = "wiki_notice"  # views/page.py says "Saved." with it: such a view is the full app's
 
 # What werkzeug drops from a 304 (RFC 9110 says a 304 carries no representation headers).
-MEMORY_LIMIT = 32 * 1024 * 1024  # bytes of responses kept in memory per process; the files keep the rest
 NOT_IN_304 = {"content-type", "content-length", "content-encoding", "content-language", "content-md5", "content-range",
               "last-modified"}
 
@@ -54,7 +53,7 @@ class PageCache:
     """Stored responses of plain views, one file per page, plus a copy in memory."""
 
     def __init__(self, directory: Path, store: PageStore, key: KeyFunction, trusted_hosts: list[str] | None = None,
-                 stamps: PageStamps | None = None) -> None:
+                 stamps: PageStamps | None = None, memory_limit: int = 8 * 1024 * 1024) -> None:
         self.trusted_hosts = trusted_hosts or []  # a Host not among them is the full app's to refuse (400)
         self.store = store
         self.stamps = stamps or PageStamps(directory.parent / "stamps")
@@ -62,19 +61,20 @@ class PageCache:
         self.directory = directory
         self._directory_path = str(self.directory)
         self._links_path = str(store.root / "links" / "in")
+        self.memory_limit = memory_limit  # bytes of responses kept in memory; the files keep the rest
         self.memory: dict[str, tuple[str, Headers, bytes]] = {}
         self.memory_bytes = 0
         self._memory_lock = threading.Lock()  # server threads share the dict and its byte count
 
     def _remember(self, path: str, entry: tuple[str, Headers, bytes]) -> None:
-        """Keep an entry in memory, forgetting the oldest ones beyond MEMORY_LIMIT."""
+        """Keep an entry in memory, forgetting the oldest ones beyond the limit."""
         with self._memory_lock:
             old = self.memory.pop(path, None)
             if old is not None:
                 self.memory_bytes -= len(old[2])
             self.memory[path] = entry
             self.memory_bytes += len(entry[2])
-            while self.memory_bytes > MEMORY_LIMIT and len(self.memory) > 1:
+            while self.memory_bytes > self.memory_limit and len(self.memory) > 1:
                 oldest = next(iter(self.memory))
                 self.memory_bytes -= len(self.memory.pop(oldest)[2])
 

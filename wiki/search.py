@@ -228,7 +228,8 @@ class SearchIndex:
             built = index.open_dir(str(self.building))
             writer = built.writer(limitmb=64)
             try:
-                while done < len(pages) and time.monotonic() - started < budget:
+                # Adding takes about half the budget: the commit that follows takes about as long.
+                while done < len(pages) and time.monotonic() - started < budget / 2:
                     document = self._document_or_skip(pages[done])
                     if document:  # (update: a slice killed after its commit may come again)
                         writer.update_document(**document)

@@ -74,6 +74,15 @@ RECOVERY_INTERVAL = 1.0  # seconds between looks at pending/ in a long-running p
 AFTER_CHANGE_INDEX_WAIT = 0.05
 
 
+MAX_LETTER_INDEXES = 4  # view classes whose page index (by letter) is kept in memory
+
+
+def index_letter(name: str) -> str:
+    """Where the page index files a page: its first letter, or '#' for a digit or sign."""
+    first = name[:1].upper()
+    return first if first.isalpha() else "#"
+
+
 def acl_lines_differ(old: str, new: str) -> bool:
     from wiki.acl import acl_lines
 
@@ -97,7 +106,7 @@ class Site:
         self._themes: dict[str, Theme] = {self.theme.name: self.theme}
         self.stamps = PageStamps(config.data_dir / "cache" / "stamps")
         self.page_cache = PageCache(config.data_dir / "cache" / "pages", self.store, self.cache_key,
-                                    config.trusted_host_list(), self.stamps)
+                                    config.trusted_host_list(), self.stamps, config.memory_cache_mb * 1024 * 1024)
         self._config_print = hashlib.sha1(repr(config).encode("utf-8")).hexdigest()
         self._local = threading.local()
         self._lock = threading.Lock()  # guards the lazily built shared objects below
@@ -107,6 +116,7 @@ class Site:
         self._next_recovery = 0.0
         self._evaluator: tuple[str, Evaluator] | None = None
         self._visibility: dict[tuple[str, tuple[str, ...]], Visibility] = {}
+        self._letters: dict[tuple[str, str], dict[str, list[str]]] = {}  # see pages_by_letter
 
     # Keys -----------------------------------------------------------------
 
@@ -220,7 +230,24 @@ class Site:
 
     def readable(self, reader: Reader, pages: list[str]) -> list[str]:
         visible = self.visibility(reader)
-        return [name for name in pages if visible(name)]
+        return pages if visible.everything else [name for name in pages if visible(name)]
+
+    def pages_by_letter(self, reader: Reader) -> dict[str, list[str]]:
+        """The pages `reader` may read, grouped by first letter (`index_letter`), in order: made
+        once per set of pages and view class (for the page index of a large wiki)."""
+        key = (self.store.pageset_token(), self.view_class(reader))
+        with self._lock:
+            found = self._letters.get(key)
+        if found is not None:
+            return found
+        found = {}
+        for name in self.readable(reader, self.store.list_pages()):
+            found.setdefault(index_letter(name), []).append(name)
+        with self._lock:
+            if len(self._letters) >= MAX_LETTER_INDEXES:
+                self._letters.pop(next(iter(self._letters)))
+            self._letters[key] = found
+        return found
 
     def readable_changes(self, reader: Reader, entries: list[LogEntry]) -> list[LogEntry]:
         visible = self.visibility(reader)

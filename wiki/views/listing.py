@@ -51,13 +51,8 @@ INDEX_ALL = 2000  # up to this many pages, the index is one page; past it, a let
 INDEX_PAGE = 1000  # names on one page of a letter: no answer grows with the wiki
 
 
-def index_letter(name: str) -> str:
-    first = name[:1].upper()
-    return first if first.isalpha() else "#"
-
-
-LIST_PAGE = 500  # orphaned or wanted pages on one page of the list
-WANTED_BY = 20  # pages named as wanting one wanted page
+LIST_PAGE = 200  # orphaned or wanted pages on one page of the list (a wanted one names its wanters: about 60 KB)
+WANTED_BY = 10  # pages named as wanting one wanted page
 
 
 def _one_page(request: WikiRequest, items: list[T]) -> tuple[list[T], int, int]:
@@ -72,26 +67,25 @@ def _one_page(request: WikiRequest, items: list[T]) -> tuple[list[T], int, int]:
 def page_index(wiki: Site, request: WikiRequest) -> Response:
     """Every existing page, alphabetically: all at once in a small wiki; else one letter (and
     INDEX_PAGE names) at a time, under a bar of the letters with their counts."""
-    pages = wiki.readable(request.reader, wiki.store.list_pages())
-    counts: dict[str, int] = {}
-    for name in pages:
-        key = index_letter(name)
-        counts[key] = counts.get(key, 0) + 1
+    by_letter = wiki.pages_by_letter(request.reader)
+    counts = {letter: len(names) for letter, names in by_letter.items()}
+    total = sum(counts.values())
     chosen = request.args.get("letter")
     number = int_arg(request, "page", 1) or 1
-    if chosen is None and len(pages) <= INDEX_ALL:
-        shown, pages_count = pages, 1
+    if chosen is None and total <= INDEX_ALL:
+        shown, pages_count = [name for names in by_letter.values() for name in names], 1
+        shown.sort(key=lambda name: (name.casefold(), name))
     else:
         if chosen is None:
             chosen = next(iter(counts), "")
         if chosen not in counts:
             raise BadRequest(f"There are no pages under {chosen!r}; choose one of the letters.")
-        under = [name for name in pages if index_letter(name) == chosen]
+        under = by_letter[chosen]
         pages_count = max(1, -(-len(under) // INDEX_PAGE))
         if not 1 <= number <= pages_count:
             raise BadRequest(f"The pages under {chosen!r} fill {pages_count} pages of the index.")
         shown = under[(number - 1) * INDEX_PAGE:number * INDEX_PAGE]
-    response = themed(wiki, request, "page_index.mako", title="Page index", pages=shown, total=len(pages),
+    response = themed(wiki, request, "page_index.mako", title="Page index", pages=shown, total=total,
                       letters=list(counts.items()), letter=chosen, number=number, pages_count=pages_count)
     response.headers["Cache-Control"] = "no-cache"
     response.cacheable = not request.args  # type: ignore[attr-defined]  # pagecache.py keys it on what it shows
@@ -139,7 +133,10 @@ def wanted_pages(wiki: Site, request: WikiRequest) -> Response:
         wanted = sorted((item for item in counted if item[1]), key=lambda item: (-item[1], item[0].casefold(), item[0]))
     listed, number, count = _one_page(request, wanted)
     # A page wanted by thousands names the first WANTED_BY of them (and how many there are).
-    sources = {target: sorted(filter(visible, wiki.links.incoming(target)), key=str.casefold) for target, _ in listed}
+    if visible.everything:  # the list's own order: no sorting of thousands of names per wanted page
+        sources = {target: wiki.links.incoming_in_order(target) for target, _ in listed}
+    else:
+        sources = {target: sorted(filter(visible, wiki.links.incoming(target)), key=str.casefold) for target, _ in listed}
     response = themed(wiki, request, "wanted_pages.mako", title="Wanted pages",
                       wanted=[(target, sources[target][:WANTED_BY], len(sources[target])) for target, _ in listed],
                       total=len(wanted), number=number, pages_count=count)
