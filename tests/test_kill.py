@@ -175,7 +175,7 @@ def verify(data: Path, kind: str, acked: Path) -> None:
     index_html = client.get("/+index").get_data(as_text=True)
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     site.search_index.catch_up()
-    searcher = site.search_index._searcher()
+    searcher = site.search_index._searcher(site.search_index.directory)
     indexed = {fields["name"] for fields in searcher.all_stored_fields()}
     for name in pages:
         assert f">{name}<" in index_html, f"{name} missing from /+index"

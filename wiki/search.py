@@ -154,18 +154,15 @@ class SearchIndex:
         """Build a fresh index beside the old one from the store, then swap it in.
 
         Safe while the wiki serves: searches use the old index until the swap, and changes
-        saved meanwhile are taken in under the catch-up lock just before it. Returns False
-        (doing nothing) when another process is rebuilding and `wait` is False; with `wait`,
-        waits for that rebuild instead of doing another.
+        saved meanwhile are taken in under the catch-up lock just before it. Another build
+        (a slice of one, or another rebuild) is waited for, then this one runs all the same;
+        without `wait`, returns False at once (doing nothing) while another holds the lock.
         """
-        with flocked(self._lock("rebuild-lock"), fcntl.LOCK_EX, 0) as mine:
-            if mine:
-                self._build_and_swap(progress)
-                return True
-        if wait:
-            with flocked(self._lock("rebuild-lock"), fcntl.LOCK_EX, None):
-                pass
-        return wait
+        with flocked(self._lock("rebuild-lock"), fcntl.LOCK_EX, None if wait else 0) as mine:
+            if not mine:
+                return False
+            self._build_and_swap(progress)
+            return True
 
     def _build_and_swap(self, progress: Callable[[int, int], None] | None) -> None:
         mark = self.store.log_size()
