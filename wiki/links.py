@@ -9,26 +9,30 @@ the whole table: `links/orphans/<fsname>` exists for each existing page nothing 
 `links/wanted/<fsname>` (holding how many pages link to it) for each missing page that
 something links to. Both are decided from a page's incoming list and whether it exists,
 under the lock of that incoming list: when the list changes, and when the page is created
-or deleted (`existence_changed`). A table without them (an older layout) gets them on
-first use.
+or deleted (`existence_changed`). Each change is also a line of `links/lists-log`, from
+which every process keeps its sorted copy of both lists current (never re-reading or
+re-sorting them whole). A table without them (an older layout) gets them on first use.
 """
 from __future__ import annotations
 
+import bisect
 import fcntl
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from wiki import names
-from wiki.atomic import FILE_MODE, read_small, write_atomically
+from wiki.atomic import FILE_MODE
 from wiki.errors import InvalidPageName
 
 # [[Target]], [[Target|label]], [[Target#anchor|label]] — shared with markup.py.
 WIKILINK_PATTERN = r"\[\[([^\]\|\n]+?)(?:\|([^\]\n]+?))?\]\]"
 WIKILINK = re.compile(WIKILINK_PATTERN)
 LISTS_READY = "lists-ready"  # the orphaned and wanted lists are kept in this table
-LISTS_GENERATION = "lists-generation"  # changed with every change to them
+LISTS_LOG = "lists-log"  # every change to them, one line each: what each process's copy catches up from
 CODE = re.compile(r"(?ms)^(```|~~~).*?^\1|`[^`\n]+`")
 
 
@@ -74,7 +78,8 @@ class LinkTable:
         self.orphans_dir = self.directory / "orphans"
         self.wanted_dir = self.directory / "wanted"
         self.exists = exists
-        self._listed: dict[str, tuple[str, list[tuple[str, int]]]] = {}  # folder -> (generation, its entries)
+        self._copy: _Lists | None = None  # see _lists
+        self._lists_lock = threading.Lock()
 
     @staticmethod
     def _read(path: Path) -> set[str]:
@@ -110,10 +115,20 @@ class LinkTable:
         """Put `name` on the orphaned or wanted list, or neither (the caller holds its incoming list's lock)."""
         assert self.exists is not None
         exists = self.exists(name)
-        changed = _set_marker(self.orphans_dir / names.quote_fs(name), "" if exists and not sources else None)
-        changed |= _set_marker(self.wanted_dir / names.quote_fs(name), f"{len(sources)}\n" if sources and not exists else None)
-        if changed:  # what a process's copy of the lists is checked against (a folder's mtime is too coarse)
-            write_atomically(self.directory / LISTS_GENERATION, os.urandom(8).hex().encode("ascii"), durable=False)
+        quoted = names.quote_fs(name)
+        orphan = exists and not sources
+        wanted = len(sources) if sources and not exists else 0
+        lines = ""
+        if _set_marker(self.orphans_dir / quoted, "" if orphan else None):
+            lines += f"o\t{int(orphan)}\t{quoted}\n"
+        if _set_marker(self.wanted_dir / quoted, f"{wanted}\n" if wanted else None):
+            lines += f"w\t{wanted}\t{quoted}\n"
+        if lines:  # what each process's copy of the lists catches up from (see `_lists`)
+            fd = os.open(self.directory / LISTS_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+            try:
+                os.write(fd, lines.encode("ascii"))
+            finally:
+                os.close(fd)
 
     def existence_changed(self, name: str) -> None:
         """After `name` was created, deleted or renamed: its place on the orphaned and wanted lists."""
@@ -122,42 +137,64 @@ class LinkTable:
 
     def orphans(self) -> list[str]:
         """Existing pages nothing links to, in name order."""
-        self._ensure_lists()
-        return [name for name, _ in self._listing(self.orphans_dir)]
+        return [name for _, name in self._lists().orphans]
 
-    def wanted(self) -> list[tuple[str, int]]:
-        """Missing pages something links to, with how many pages link to each, in name order."""
-        self._ensure_lists()
-        return self._listing(self.wanted_dir)
+    def wanted(self, start: int = 0, stop: int | None = None) -> list[tuple[str, int]]:
+        """Missing pages something links to, with how many pages link to each, the most wanted
+        first (then by name): all of them, or those from `start` to `stop` in that order."""
+        return [(name, -negative) for negative, _, name in self._lists().wanted[start:stop]]
 
-    def _listing(self, folder: Path) -> list[tuple[str, int]]:
-        """A marker folder's entries, read again only when some marker changed."""
+    def wanted_count(self) -> int:
+        return len(self._lists().wanted)
+
+    def _lists(self) -> _Lists:
+        """This process's copy of the orphaned and wanted lists, caught up from the lists' log
+        (read from the folders again only for a new table, or the first time)."""
+        self._ensure_lists()
         try:
-            stamp = read_small(self.directory / LISTS_GENERATION).decode("ascii", "replace")
+            stat = os.stat(self.directory / LISTS_LOG)
+            identity, size = stat.st_ino, stat.st_size
         except FileNotFoundError:
-            stamp = ""
-        if not folder.is_dir():
-            return []
-        cached = self._listed.get(str(folder))
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        entries = []
-        for entry in os.scandir(folder):
+            identity, size = 0, 0
+        with self._lists_lock:
+            lists = self._copy
+            if lists is None or lists.identity != identity or size < lists.offset:
+                lists = self._copy = self._read_lists(identity, size)
+            if size > lists.offset:
+                with open(self.directory / LISTS_LOG, "rb") as handle:
+                    handle.seek(lists.offset)
+                    tail = handle.read(size - lists.offset)
+                complete = tail[:tail.rfind(b"\n") + 1]  # a line being written is read next time
+                for line in complete.decode("ascii", "replace").splitlines():
+                    lists.apply(line)
+                lists.offset += len(complete)
+            return lists
+
+    def _read_lists(self, identity: int, offset: int) -> _Lists:
+        """The lists as the marker folders hold them; the log from `offset` (its size, taken
+        before reading them) is applied on top, so a change made meanwhile is not lost."""
+        lists = _Lists(identity, offset)
+        for folder in (self.orphans_dir, self.wanted_dir):
             try:
-                name = names.unquote_fs(entry.name)
-            except InvalidPageName:
-                continue  # a temporary file, or a stranger
-            count = 0
-            if folder == self.wanted_dir:
+                entries = list(os.scandir(folder))
+            except FileNotFoundError:
+                continue
+            for entry in entries:
                 try:
+                    name = names.unquote_fs(entry.name)
+                    if folder == self.orphans_dir:
+                        lists.orphans.append((name.casefold(), name))
+                        continue
                     with open(entry.path, "rb") as handle:
                         count = int(handle.read() or b"0")
-                except (OSError, ValueError):
-                    continue
-            entries.append((name, count))
-        entries.sort(key=lambda item: (item[0].casefold(), item[0]))
-        self._listed[str(folder)] = (stamp, entries)
-        return entries
+                except (InvalidPageName, OSError, ValueError):
+                    continue  # a temporary file, or one being written: the log has its change
+                if count > 0:
+                    lists.counts[name] = count
+                    lists.wanted.append((-count, name.casefold(), name))
+        lists.orphans.sort()  # once here; afterwards each change is placed, never sorted again
+        lists.wanted.sort()
+        return lists
 
     def _ensure_lists(self) -> None:
         """A table written before these lists were kept gets them now, once (`wiki reindex` also makes them)."""
@@ -199,12 +236,13 @@ class LinkTable:
     def outgoing(self, name: str) -> set[str]:
         return self._read(self.out_dir / names.quote_fs(name))
 
-    def incoming_in_order(self, name: str) -> list[str]:
-        """The pages linking to `name`, as the list keeps them (sorted by code point)."""
+    def incoming_first(self, name: str, count: int) -> list[str]:
+        """The first `count` pages linking to `name`, as its list keeps them (by code point)."""
         try:
-            return [line for line in (self.in_dir / names.quote_fs(name)).read_text("utf-8").split("\n") if line]
+            text = (self.in_dir / names.quote_fs(name)).read_text("utf-8")
         except FileNotFoundError:
             return []
+        return [line for line in text.split("\n", count)[:count] if line]
 
     def incoming(self, name: str) -> set[str]:
         """The pages whose latest revision links to `name`."""
@@ -244,7 +282,7 @@ class LinkTable:
                 _set_marker(self.wanted_dir / names.quote_fs(target), f"{len(sources)}\n")
         for name in existing - incoming.keys():
             _set_marker(self.orphans_dir / names.quote_fs(name), "")
-        write_atomically(self.directory / LISTS_GENERATION, os.urandom(8).hex().encode("ascii"), durable=False)
+        (self.directory / LISTS_LOG).touch()
         (self.directory / LISTS_READY).touch()
 
     def _lock_path(self, name: str) -> Path:
@@ -267,6 +305,45 @@ class LinkTable:
             if sources:
                 found[target] = sources
         return found
+
+
+class _Lists:
+    """One process's copy of the orphaned and wanted lists, kept sorted as they change."""
+
+    def __init__(self, identity: int, offset: int) -> None:
+        self.identity, self.offset = identity, offset  # the log file, and how much of it is applied
+        self.orphans: list[tuple[str, str]] = []  # (casefolded name, name), sorted
+        self.counts: dict[str, int] = {}
+        self.wanted: list[tuple[int, str, str]] = []  # (-count, casefolded name, name), sorted
+
+    def apply(self, line: str) -> None:
+        """One log line: 'o<TAB>1|0<TAB>name' (orphaned or not), 'w<TAB>count<TAB>name' (0: not wanted)."""
+        kind, _, rest = line.partition("\t")
+        value, _, quoted = rest.partition("\t")
+        try:
+            name = names.unquote_fs(quoted)
+            number = int(value)
+        except (InvalidPageName, ValueError):
+            return
+        if kind == "o":
+            _place(self.orphans, (name.casefold(), name), number > 0)
+        elif kind == "w":
+            old = self.counts.pop(name, 0)
+            if old:
+                _place(self.wanted, (-old, name.casefold(), name), False)
+            if number > 0:
+                self.counts[name] = number
+                _place(self.wanted, (-number, name.casefold(), name), True)
+
+
+def _place(ordered: list[Any], key: Any, present: bool) -> None:
+    """Put `key` into a sorted list or take it out (a bisection and a move: no sort)."""
+    at = bisect.bisect_left(ordered, key)
+    found = at < len(ordered) and ordered[at] == key
+    if present and not found:
+        ordered.insert(at, key)
+    elif found and not present:
+        del ordered[at]
 
 
 def _set_marker(path: Path, content: str | None) -> bool:

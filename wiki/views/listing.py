@@ -55,12 +55,18 @@ LIST_PAGE = 200  # orphaned or wanted pages on one page of the list (a wanted on
 WANTED_BY = 10  # pages named as wanting one wanted page
 
 
-def _one_page(request: WikiRequest, items: list[T]) -> tuple[list[T], int, int]:
-    """The ?page=N slice of a long list: (items shown, N, number of pages); 400 past the end."""
-    count = max(1, -(-len(items) // LIST_PAGE))
+def _page_number(request: WikiRequest, total: int) -> tuple[int, int]:
+    """The ?page=N of a long list of `total` items: (N, number of pages); 400 past the end."""
+    count = max(1, -(-total // LIST_PAGE))
     number = int_arg(request, "page", 1) or 1
     if not 1 <= number <= count:
         raise BadRequest(f"This list has {count} page{'s' if count > 1 else ''}.")
+    return number, count
+
+
+def _one_page(request: WikiRequest, items: list[T]) -> tuple[list[T], int, int]:
+    """The ?page=N slice of a long list: (items shown, N, number of pages); 400 past the end."""
+    number, count = _page_number(request, len(items))
     return items[(number - 1) * LIST_PAGE:number * LIST_PAGE], number, count
 
 
@@ -96,8 +102,10 @@ def orphaned_pages(wiki: Site, request: WikiRequest) -> Response:
     """Existing pages that no page links to (the front page aside), from the list the link
     table keeps; for a reader who may not read every page, adjusted by the few it differs in."""
     visible = wiki.visibility(request.reader)
-    orphans = set(wiki.links.orphans())
-    if visible.default:  # a few pages hidden: pages linked only from them are orphans to this reader
+    if visible.everything:
+        listed = wiki.links.orphans()  # (in name order already)
+    elif visible.default:  # a few pages hidden: pages linked only from them are orphans to this reader
+        orphans = set(wiki.links.orphans())
         for hidden in visible.exceptions:
             for target in wiki.links.outgoing(hidden):
                 if not any(map(visible, wiki.links.incoming(target))) and wiki.store.exists(target):
@@ -120,8 +128,11 @@ def wanted_pages(wiki: Site, request: WikiRequest) -> Response:
     them: from the list the link table keeps; for a reader who may not read every page, the
     wanting pages they may read, and the pages they may not read count as missing."""
     visible = wiki.visibility(request.reader)
-    if visible.everything:
-        wanted = sorted(wiki.links.wanted(), key=lambda item: -item[1])  # (a stable sort: names stay in order)
+    if visible.everything:  # a page of the kept list, and of each wanted page's wanters as kept
+        total = wiki.links.wanted_count()
+        number, count = _page_number(request, total)
+        shown = [(target, wiki.links.incoming_first(target, WANTED_BY), wanters)
+                 for target, wanters in wiki.links.wanted((number - 1) * LIST_PAGE, number * LIST_PAGE)]
     else:
         candidates = {name for name, _ in wiki.links.wanted()}
         if visible.default:  # hidden pages that exist look missing, if something they may read links to them
@@ -129,16 +140,14 @@ def wanted_pages(wiki: Site, request: WikiRequest) -> Response:
         else:
             candidates = {target for shown in visible.exceptions for target in wiki.links.outgoing(shown)
                           if not (visible(target) and wiki.store.exists(target))}
-        counted = [(target, sum(map(visible, wiki.links.incoming(target)))) for target in candidates]
-        wanted = sorted((item for item in counted if item[1]), key=lambda item: (-item[1], item[0].casefold(), item[0]))
-    listed, number, count = _one_page(request, wanted)
-    # A page wanted by thousands names the first WANTED_BY of them (and how many there are).
-    if visible.everything:  # the list's own order: no sorting of thousands of names per wanted page
-        sources = {target: wiki.links.incoming_in_order(target) for target, _ in listed}
-    else:
-        sources = {target: sorted(filter(visible, wiki.links.incoming(target)), key=str.casefold) for target, _ in listed}
-    response = themed(wiki, request, "wanted_pages.mako", title="Wanted pages",
-                      wanted=[(target, sources[target][:WANTED_BY], len(sources[target])) for target, _ in listed],
-                      total=len(wanted), number=number, pages_count=count)
+        counted = [(target, sorted(filter(visible, wiki.links.incoming(target)), key=str.casefold))
+                   for target in candidates]
+        wanted = sorted((item for item in counted if item[1]), key=lambda item: (-len(item[1]), item[0].casefold(), item[0]))
+        total = len(wanted)
+        listed, number, count = _one_page(request, wanted)
+        # A page wanted by thousands names the first WANTED_BY of them (and how many there are).
+        shown = [(target, sources[:WANTED_BY], len(sources)) for target, sources in listed]
+    response = themed(wiki, request, "wanted_pages.mako", title="Wanted pages", wanted=shown, total=total,
+                      number=number, pages_count=count)
     response.headers["Cache-Control"] = "no-cache"
     return response
