@@ -115,8 +115,9 @@ def main() -> int:
 
         names = [unquote_fs(p.name) for p in (data / "pages").iterdir()]
         sample = random.Random(7).sample(names, min(2000, len(names)))
-        for name in sample:  # every page rendered and stored once, in both layers
+        for name in sample:  # every page rendered and stored once, in both layers and both mounts
             fetch(f"{front}/{urllib.parse.quote(name)}")
+            fetch(f"http://127.0.0.1:{ports[0]}/{urllib.parse.quote(name)}")
         alone = wrk(f"http://127.0.0.1:{ports[0]}/", args.seconds, lua_paths(sample, "", place / "alone.lua"))
         scaled = wrk(front + "/", args.seconds, lua_paths(sample, "/wiki", place / "front.lua"))
         print(f"{args.pages:,} pages, {len(sample)} of them viewed at random; nginx micro-cache of "
