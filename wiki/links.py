@@ -79,7 +79,7 @@ class LinkTable:
         self.wanted_dir = self.directory / "wanted"
         self.exists = exists
         self._copy: _Lists | None = None  # see _lists
-        self._lists_lock = threading.Lock()
+        self._lists_lock = threading.RLock()  # catching up changes the copy: readers hold it too
 
     @staticmethod
     def _read(path: Path) -> set[str]:
@@ -137,15 +137,18 @@ class LinkTable:
 
     def orphans(self) -> list[str]:
         """Existing pages nothing links to, in name order."""
-        return [name for _, name in self._lists().orphans]
+        with self._lists_lock:  # (another thread's catch-up would move entries under this loop)
+            return [name for _, name in self._lists().orphans]
 
     def wanted(self, start: int = 0, stop: int | None = None) -> list[tuple[str, int]]:
         """Missing pages something links to, with how many pages link to each, the most wanted
         first (then by name): all of them, or those from `start` to `stop` in that order."""
-        return [(name, -negative) for negative, _, name in self._lists().wanted[start:stop]]
+        with self._lists_lock:
+            return [(name, -negative) for negative, _, name in self._lists().wanted[start:stop]]
 
     def wanted_count(self) -> int:
-        return len(self._lists().wanted)
+        with self._lists_lock:
+            return len(self._lists().wanted)
 
     def _lists(self) -> _Lists:
         """This process's copy of the orphaned and wanted lists, caught up from the lists' log
