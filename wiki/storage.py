@@ -256,17 +256,11 @@ class PageStore(PendingChanges):
             return 0
 
     def pageset_token(self) -> str:
-        """Changes whenever a page is created or deleted: what red/blue links depend on."""
+        """Changes whenever a page is created or deleted: what the page list (and lists of pages) depend on."""
         try:
             return read_small(self._pageset_path).decode("ascii").strip()
         except FileNotFoundError:
             return "0"
-
-    def pageset_time(self) -> float:
-        """When a page was last created or deleted (seconds since 1970; 0 if never): what a
-        page's link colours, and so its Last-Modified, depend on besides its own revision."""
-        stamp = self.pageset_token().split("-", 1)[0]
-        return int(stamp) / 1e9 if stamp.isdigit() and stamp != "0" else 0.0
 
     # Writing -------------------------------------------------------------
 
