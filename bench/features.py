@@ -24,9 +24,9 @@ from servers import fetch, free_port  # noqa: E402
 from view_save import measure_saves, start, stop, wrk  # noqa: E402
 from view_save import populate as populate_pages  # noqa: E402
 
-from wiki.cli import record_links  # noqa: E402
 from wiki.config import load_config  # noqa: E402
 from wiki.editlog import LogEntry  # noqa: E402
+from wiki.reindex import record_links  # noqa: E402
 from wiki.storage import PageStore  # noqa: E402
 
 LOG_ENTRIES = 50_000

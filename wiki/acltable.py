@@ -134,8 +134,27 @@ class AclTable:
         except OSError:  # gone meanwhile, or damaged (`wiki check` names it): its text cannot be shown either
             return None
 
-    def _refresh(self, name: str, acls: dict[str, list[str]], groups: dict[str, list[str]]) -> None:
-        text = self._governing_text(name)
+    def take(self, name: str, text: str | None, acls: dict[str, list[str]], groups: dict[str, list[str]]) -> None:
+        """Put what the page's current `text` says into `acls` and `groups` (for a rebuild that
+        reads every page anyway; None: the page could not be read, so it is read here)."""
+        self._refresh(name, acls, groups, text)
+
+    def replace(self, acls: dict[str, list[str]], groups: dict[str, list[str]], taken: set[str], offset: int) -> None:
+        """Make the table the one taken from every page's text as read from log offset `offset`
+        on: the pages in `taken` are in `acls` and `groups` already, the others (deleted pages,
+        whose last text still protects their history) are read here. Then catch up."""
+        for name in names_in(self.store.pages_dir):
+            if name not in taken:
+                self._refresh(name, acls, groups)
+        with self._lock:
+            self.acls, self.groups, self.offset = acls, groups, offset
+            self._save()
+        self.current()
+
+    def _refresh(self, name: str, acls: dict[str, list[str]], groups: dict[str, list[str]],
+                 text: str | None = None) -> None:
+        if text is None:
+            text = self._governing_text(name)
         lines = acl.acl_lines(text) if text is not None else None
         if lines is None:
             acls.pop(name, None)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
@@ -12,7 +11,7 @@ from typing import TextIO
 
 from wiki.atomic import make_private
 from wiki.config import Config, load_config
-from wiki.errors import PageNotFound, WikiError
+from wiki.errors import WikiError
 from wiki.storage import Author, PageStore
 
 STARTER_AUTHOR = Author(user_id="flatwiki")
@@ -39,45 +38,14 @@ def init_store(config: Config, out: TextIO) -> int:
         if store.current_revision(name) == 0:
             store.save(name, path.read_text("utf-8"), base_revision=0, author=STARTER_AUTHOR, comment="Starter page")
             added.append(name)
+    from wiki.reindex import record_links
+
     record_links(config, added)
     print(f"{config.data_dir}: {len(added)} starter page(s) added, {len(store.list_pages())} page(s) in all.", file=out)
     return len(added)
 
 
-def record_links(config: Config, pages: list[str], progress: Callable[[int, int], None] | None = None,
-                 directory: Path | None = None, out: TextIO = sys.stderr, full: bool = False) -> list[str]:
-    """Record in the link table (or write a new one in `directory`) what each of `pages` links
-    to now. A page that cannot be read is named on `out` and skipped; returns those skipped."""
-    from wiki.links import LinkTable
-    from wiki.markup import Renderer
-
-    store = PageStore(config.data_dir)
-    table = LinkTable(directory or config.data_dir / "links", store.exists)
-    renderer = Renderer(camelcase=config.camelcase_links, lean=True, default_markup=config.default_markup)  # links only: no Pygments
-    skipped = []
-    found: dict[str, frozenset[str]] = {}
-    for count, name in enumerate(pages, 1):
-        try:
-            try:
-                text = store.read(name).text
-            except PageNotFound:
-                text = ""
-            links = renderer.links(name, text, store.exists) if text else frozenset()
-            if directory is not None:
-                found[name] = links
-            else:
-                table.record(name, links, full=full)
-        except Exception as error:  # one bad page must not stop the rest; it is named
-            print(f"\nlink table: skipped {name!r}: {error!r}", file=out)
-            skipped.append(name)
-        if progress:
-            progress(count, len(pages))
-    if directory is not None:
-        table.write_fresh(found, set(store.list_pages()))
-    return skipped
-
-
-def progress_bar(out: TextIO, label: str) -> Callable[[int, int], None]:
+def progress_bar(out: TextIO, label: str, unit: str = "pages") -> Callable[[int, int], None]:
     """A one-line progress display: bar, counts and rate, redrawn at most 10 times a second."""
     started = time.monotonic()
     shown = [0.0]
@@ -90,7 +58,7 @@ def progress_bar(out: TextIO, label: str) -> Callable[[int, int], None]:
         width = 30
         filled = width * done // total if total else width
         rate = done / (now - started) if now > started else 0.0
-        out.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} pages, {rate:.0f} pages/s")
+        out.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}, {rate:.0f} {unit}/s")
         if done >= total:
             out.write("\n")
         out.flush()
@@ -131,10 +99,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from wiki.consistency import check_store, repair_store
-
     config = _config(args)
     store = PageStore(config.data_dir)
     if args.repair:
+        from wiki.reindex import record_links  # `wiki check` alone needs only the standard library
+
         problems = repair_store(store, lambda pages: record_links(config, pages))
     else:
         problems = check_store(store)
@@ -152,36 +121,9 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def reindex(config: Config) -> int:
-    """Rebuild everything derived from the store: search index, link table, ACL table."""
-    import shutil
+    from wiki.reindex import reindex as rebuild_everything
 
-    from wiki.search import SearchIndex
-
-    store = PageStore(config.data_dir)
-    started = time.monotonic()
-    SearchIndex(config.data_dir / "index", store).rebuild(progress=progress_bar(sys.stderr, "search index"))
-    print(f"Search index rebuilt in {time.monotonic() - started:.1f} s.")
-    started = time.monotonic()
-    fresh, old = config.data_dir / f"links.new-{os.getpid()}", config.data_dir / f"links.old-{os.getpid()}"
-    begun = store.log_size()
-    held = store.pending_names()  # changes under way: their log lines may lie before `begun`
-    record_links(config, store.list_pages(), progress=progress_bar(sys.stderr, "link table  "), directory=fresh)
-    if (config.data_dir / "links").exists():
-        os.rename(config.data_dir / "links", old)
-    os.rename(fresh, config.data_dir / "links")
-    shutil.rmtree(old, ignore_errors=True)
-    # Pages saved while the table was rebuilt recorded their links into the old one: again, in the new.
-    record_links(config, sorted(held | {entry.name for entry, _ in store.read_log_since(begun)}), full=True)
-    from wiki.stamps import PageStamps
-
-    PageStamps(config.data_dir / "cache" / "stamps").touch(store.list_pages())  # the new table may differ
-    print(f"Link table rebuilt in {time.monotonic() - started:.1f} s.")
-    from wiki.acltable import AclTable
-
-    (config.data_dir / "cache" / "acl-table").unlink(missing_ok=True)
-    AclTable(store, re.compile(config.group_page_regex)).current()  # every page's #acl lines, read afresh
-    print("ACL table rebuilt.")
-    return 0
+    return rebuild_everything(config, lambda label, unit: progress_bar(sys.stderr, label, unit))
 
 
 def cmd_import_moin19(args: argparse.Namespace) -> int:
@@ -259,6 +201,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from wiki.backup import restore
     from wiki.consistency import repair_store
+    from wiki.reindex import record_links
 
     config = _config(args)
     manifest = restore(Path(args.archive), config.data_dir)

@@ -293,7 +293,7 @@ def repair_store(store: PageStore, record_links: Callable[[list[str]], object] |
         store.touch_pageset()
         from wiki.stamps import PageStamps
 
-        PageStamps(store.root / "cache" / "stamps").touch(store.list_pages())  # links may show either colour
+        PageStamps(store.root / "cache" / "stamps").touch_all(store.list_pages())  # links may show either colour
     if links_needed and record_links is not None:
         record_links(sorted(links_needed))
     return check_store(store) + skipped

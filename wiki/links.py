@@ -268,21 +268,30 @@ class LinkTable:
         finally:
             os.close(fd)
 
-    def write_fresh(self, outgoing: dict[str, frozenset[str]], existing: set[str]) -> None:
+    def write_fresh(self, outgoing: dict[str, frozenset[str]], existing: set[str],
+                    progress: Callable[[int, int], None] | None = None) -> None:
         """Write a whole new table at once (a rebuild, into a folder nobody else uses yet): each
-        list once, instead of one locked read-modify-write per link; `existing`: every page."""
+        list once, instead of one locked read-modify-write per link; `existing`: every page.
+        `progress(done, total)` counts the lists written."""
         incoming: dict[str, list[str]] = {}
         for folder in (self.out_dir, self.in_dir, self.orphans_dir, self.wanted_dir):
             folder.mkdir(parents=True)
         for name, targets in outgoing.items():
-            targets = targets - {name}
-            _write_list(self.out_dir / names.quote_fs(name), targets)
-            for target in targets:
+            for target in targets - {name}:
                 incoming.setdefault(target, []).append(name)
+        total, done = len(outgoing) + len(incoming), 0
+        for name, targets in outgoing.items():
+            _write_list(self.out_dir / names.quote_fs(name), targets - {name})
+            done += 1
+            if progress:
+                progress(done, total)
         for target, sources in incoming.items():
             _write_list(self.in_dir / names.quote_fs(target), sources)
             if target not in existing:
                 _set_marker(self.wanted_dir / names.quote_fs(target), f"{len(sources)}\n")
+            done += 1
+            if progress:
+                progress(done, total)
         for name in existing - incoming.keys():
             _set_marker(self.orphans_dir / names.quote_fs(name), "")
         (self.directory / LISTS_LOG).touch()

@@ -150,21 +150,25 @@ class SearchIndex:
     def _lock(self, kind: str) -> Path:
         return self.directory.parent / f"index.{kind}"
 
-    def rebuild(self, progress: Callable[[int, int], None] | None = None, wait: bool = True) -> bool:
+    def rebuild(self, progress: Callable[[int, int], None] | None = None, wait: bool = True,
+                each: Callable[[str, str | None], None] | None = None) -> bool:
         """Build a fresh index beside the old one from the store, then swap it in.
 
         Safe while the wiki serves: searches use the old index until the swap, and changes
         saved meanwhile are taken in under the catch-up lock just before it. Another build
         (a slice of one, or another rebuild) is waited for, then this one runs all the same;
         without `wait`, returns False at once (doing nothing) while another holds the lock.
+        `each(name, text)` is told every page's text as it is read (None: unreadable), so
+        that `wiki reindex` reads each page once for all it rebuilds.
         """
         with flocked(self._lock("rebuild-lock"), fcntl.LOCK_EX, None if wait else 0) as mine:
             if not mine:
                 return False
-            self._build_and_swap(progress)
+            self._build_and_swap(progress, each)
             return True
 
-    def _build_and_swap(self, progress: Callable[[int, int], None] | None) -> None:
+    def _build_and_swap(self, progress: Callable[[int, int], None] | None,
+                        each: Callable[[str, str | None], None] | None) -> None:
         mark = self.store.log_size()
         held = self.store.pending_names()  # changes under way: their log lines may lie before `mark`
         fresh = self.directory.with_name(f"{self.directory.name}.new-{os.getpid()}-{os.urandom(3).hex()}")
@@ -180,6 +184,8 @@ class SearchIndex:
                 document = self._document_or_skip(name)
                 if document:
                     writer.add_document(**document)
+                if each:
+                    each(name, document["content"] if document else None)
                 if progress:
                     progress(count, len(pages))
             writer.commit()
