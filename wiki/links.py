@@ -138,13 +138,14 @@ class LinkTable:
     def orphans(self) -> list[str]:
         """Existing pages nothing links to, in name order."""
         with self._lists_lock:  # (another thread's catch-up would move entries under this loop)
-            return [name for _, name in self._lists().orphans]
+            return [_name_of(entry) for entry in self._lists().orphans]
 
     def wanted(self, start: int = 0, stop: int | None = None) -> list[tuple[str, int]]:
         """Missing pages something links to, with how many pages link to each, the most wanted
         first (then by name): all of them, or those from `start` to `stop` in that order."""
         with self._lists_lock:
-            return [(name, -negative) for negative, _, name in self._lists().wanted[start:stop]]
+            lists = self._lists()
+            return [(_name_of(entry), lists.counts[entry]) for entry in lists.wanted[start:stop]]
 
     def wanted_count(self) -> int:
         with self._lists_lock:
@@ -186,17 +187,18 @@ class LinkTable:
                 try:
                     name = names.unquote_fs(entry.name)
                     if folder == self.orphans_dir:
-                        lists.orphans.append((name.casefold(), name))
+                        lists.orphans.append(_entry(name))
                         continue
                     with open(entry.path, "rb") as handle:
                         count = int(handle.read() or b"0")
                 except (InvalidPageName, OSError, ValueError):
                     continue  # a temporary file, or one being written: the log has its change
                 if count > 0:
-                    lists.counts[name] = count
-                    lists.wanted.append((-count, name.casefold(), name))
+                    wanted = _entry(name)
+                    lists.counts[wanted] = count
+                    lists.wanted.append(wanted)
         lists.orphans.sort()  # once here; afterwards each change is placed, never sorted again
-        lists.wanted.sort()
+        lists.wanted.sort(key=lists.wanted_order)
         return lists
 
     def _ensure_lists(self) -> None:
@@ -320,13 +322,20 @@ class LinkTable:
 
 
 class _Lists:
-    """One process's copy of the orphaned and wanted lists, kept sorted as they change."""
+    """One process's copy of the orphaned and wanted lists, kept sorted as they change.
+
+    A page is one string here (see `_entry`), shared by the wanted list and its count: at
+    100,000 pages with 81,000 wanted, tuples of casefolded name, name and count took 23 MB.
+    """
 
     def __init__(self, identity: int, offset: int) -> None:
         self.identity, self.offset = identity, offset  # the log file, and how much of it is applied
-        self.orphans: list[tuple[str, str]] = []  # (casefolded name, name), sorted
-        self.counts: dict[str, int] = {}
-        self.wanted: list[tuple[int, str, str]] = []  # (-count, casefolded name, name), sorted
+        self.orphans: list[str] = []  # entries, sorted
+        self.counts: dict[str, int] = {}  # entry -> how many pages want it
+        self.wanted: list[str] = []  # entries, the most wanted first, then in entry order
+
+    def wanted_order(self, entry: str) -> tuple[int, str]:
+        return -self.counts[entry], entry
 
     def apply(self, line: str) -> None:
         """One log line: 'o<TAB>1|0<TAB>name' (orphaned or not), 'w<TAB>count<TAB>name' (0: not wanted)."""
@@ -337,23 +346,36 @@ class _Lists:
             number = int(value)
         except (InvalidPageName, ValueError):
             return
+        entry = _entry(name)
         if kind == "o":
-            _place(self.orphans, (name.casefold(), name), number > 0)
+            _place(self.orphans, entry, number > 0)
         elif kind == "w":
-            old = self.counts.pop(name, 0)
-            if old:
-                _place(self.wanted, (-old, name.casefold(), name), False)
+            if entry in self.counts:  # placed by its old count, so taken out before the count changes
+                _place(self.wanted, entry, False, self.wanted_order)
+                del self.counts[entry]
             if number > 0:
-                self.counts[name] = number
-                _place(self.wanted, (-number, name.casefold(), name), True)
+                self.counts[entry] = number
+                _place(self.wanted, entry, True, self.wanted_order)
 
 
-def _place(ordered: list[Any], key: Any, present: bool) -> None:
-    """Put `key` into a sorted list or take it out (a bisection and a move: no sort)."""
-    at = bisect.bisect_left(ordered, key)
-    found = at < len(ordered) and ordered[at] == key
+def _entry(name: str) -> str:
+    """A page in the lists: its casefolded name, NUL, then the name itself unless that is the same.
+    Entries sort as (casefolded, name) pairs would, but for the order of case variants."""
+    folded = name.casefold()
+    return f"{folded}\0" if folded == name else f"{folded}\0{name}"
+
+
+def _name_of(entry: str) -> str:
+    folded, _, name = entry.partition("\0")
+    return name or folded
+
+
+def _place(ordered: list[Any], item: Any, present: bool, key: Callable[[Any], Any] | None = None) -> None:
+    """Put `item` into a list sorted by `key` or take it out (a bisection and a move: no sort)."""
+    at = bisect.bisect_left(ordered, key(item) if key else item, key=key)
+    found = at < len(ordered) and ordered[at] == item
     if present and not found:
-        ordered.insert(at, key)
+        ordered.insert(at, item)
     elif found and not present:
         del ordered[at]
 

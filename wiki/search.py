@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import analysis, fields, index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.lang import stemmer_for_language
 from whoosh.writing import LockError
@@ -57,6 +58,16 @@ MAX_BUILD_PROCESSES = 4
 BUILD_SLICE_SECONDS = 0.2  # what one request spends building a missing index (so CGI can do it too)
 BUILD_PAGES_FILE = "flatwiki-build-pages"  # a sliced build's list of pages, in the order it takes them
 BUILD_DONE_FILE = "flatwiki-build-done"  # how many of them it has taken
+
+
+class LeanCodec(W3Codec):  # type: ignore[misc]
+    """Whoosh's own codec without the lengths of each block's shortest and longest page: they
+    serve only block skipping (optimize=True), which no search here uses, and making them
+    reads back a field length for every posting written, a fifth of what a build takes
+    (measured: 3,000 pages in 13.6 s with them, 10.7 s without). Its name is recorded in
+    every segment, so it must keep it: an index whose codec is gone is rebuilt."""
+
+    length_stats = False
 
 
 def _title_analyzer() -> analysis.Analyzer:
@@ -179,7 +190,7 @@ class SearchIndex:
             # A large wiki is indexed by one process per core, each writing a segment of its own
             # (left unmerged: merging them costs as much again, and a search reads two as fast).
             processes = min(os.cpu_count() or 1, MAX_BUILD_PROCESSES) if len(pages) >= PARALLEL_BUILD_PAGES else 1
-            writer = built.writer(limitmb=256, procs=processes, multisegment=processes > 1)
+            writer = built.writer(limitmb=256, procs=processes, multisegment=processes > 1, codec=LeanCodec())
             for count, name in enumerate(pages, 1):
                 document = self._document_or_skip(name)
                 if document:
@@ -229,7 +240,7 @@ class SearchIndex:
             budget = BUILD_SLICE_SECONDS if budget is None else budget
             pages, done = self._build_plan()
             built = index.open_dir(str(self.building))
-            writer = built.writer(limitmb=64)
+            writer = built.writer(limitmb=64, codec=LeanCodec())
             try:
                 # Adding takes about half the budget: the commit that follows takes about as long.
                 while done < len(pages) and time.monotonic() - started < budget / 2:
@@ -280,7 +291,7 @@ class SearchIndex:
 
     def _apply(self, directory: Path, ix: Any, mark: int, held: set[str]) -> None:
         """Take the log since `mark` into the index in `directory`; the caller holds index.lock."""
-        writer = ix.writer(timeout=WRITER_TIMEOUT)
+        writer = ix.writer(timeout=WRITER_TIMEOUT, codec=LeanCodec())
         try:
             done, still_held = apply_log(self.store, writer, mark, held, self._document_or_skip)
             if len(writer.segments) > MAX_SEGMENTS:
