@@ -67,6 +67,10 @@ def test_the_header_has_a_new_page_action(client: WikiClient) -> None:
     taken = client.get("/+new?name=SandBox")
     assert taken.status_code == 409 and "exists already" in taken.get_data(as_text=True)
     assert client.get("/+new?name=%00bad").status_code == 400
+    client.save("RetroTemplate", "## What went well\n")  # the list of templates follows the pages
+    assert '<option value="RetroTemplate">' in client.get("/+new").get_data(as_text=True)
+    assert client.post("/+delete/RetroTemplate", data=client.form("/+delete/RetroTemplate")).status_code == 303
+    assert '<option value="RetroTemplate">' not in client.get("/+new").get_data(as_text=True)
 
 
 def test_the_title_is_shown_once(client: WikiClient) -> None:

@@ -2,6 +2,7 @@
 names) at a time, and the sitemap as a sitemap index of parts. The limits are made small here."""
 from __future__ import annotations
 
+import os
 import re
 import xml.etree.ElementTree as etree
 
@@ -131,21 +132,26 @@ def full_recount(site: object) -> tuple[list[str], list[tuple[str, int]]]:
     return orphans, wanted
 
 
-def test_orphaned_and_wanted_lists_stay_true_through_every_kind_of_change(seeded_config: object) -> None:
+def test_orphaned_and_wanted_lists_stay_true_through_every_kind_of_change(seeded_config: object,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Kept incrementally (never recomputed), they equal a full recount after each of 120 random
-    saves, creations, deletions and renames: in the process making them, and in another one
-    that read the lists before they began (it catches up from the lists' log)."""
+    saves, creations, deletions and renames: in the process making them, in another one that
+    read the lists before they began (it catches up from the lists' log), and in fresh ones
+    (they start from the latest snapshot, left every few changes here)."""
     import random
 
+    from wiki import links
     from wiki.acl import SYSTEM
     from wiki.errors import WikiError
     from wiki.site import Site
     from wiki.storage import Author
 
+    monkeypatch.setattr(links, "SNAPSHOT_EVERY", 300)  # bytes of log: a snapshot every few changes
     site = Site(seeded_config)  # type: ignore[arg-type]
     other = Site(seeded_config)  # type: ignore[arg-type]
     other.links.orphans()
     author = Author(address="192.0.2.7")
+    snapshots = set()
     rng = random.Random(15)
     pool = [f"Page {letter}" for letter in "ABCDEFGHIJ"]
     for step in range(120):
@@ -165,7 +171,40 @@ def test_orphaned_and_wanted_lists_stay_true_through_every_kind_of_change(seeded
             continue  # a rename onto a page that exists: refused, nothing changed
         assert (site.links.orphans(), site.links.wanted()) == full_recount(site), step
         assert (other.links.orphans(), other.links.wanted()) == full_recount(site), step
+        fresh = Site(seeded_config).links  # type: ignore[arg-type]
+        assert (fresh.orphans(), fresh.wanted()) == full_recount(site), step
+        assert fresh._copy is not None and fresh._copy.snapshot_offset >= 0  # started from a snapshot
+        snapshots.add(fresh._copy.snapshot_offset)
     assert other.links._copy is not None and other.links._copy.offset > 0  # caught up, not read again
+    assert len(snapshots) > 5  # taken again and again as the log grew
+
+
+def test_a_fresh_process_reads_the_lists_snapshot_not_the_markers(client: WikiClient, seeded_config: object) -> None:
+    import shutil
+
+    from wiki.links import LISTS_SNAPSHOT
+    from wiki.site import Site
+
+    for number in range(3):
+        client.save(f"Wanting{number}", "[[Nowhere]] [[Elsewhere]]")
+    site = Site(seeded_config)  # type: ignore[arg-type]
+    expected = site.links.orphans(), site.links.wanted()
+    assert ("Nowhere", 3) in expected[1] and "Wanting0" in expected[0]
+    links_dir = site.links.directory
+    for folder in ("orphans", "wanted"):
+        shutil.move(links_dir / folder, links_dir / f"{folder}.away")
+        (links_dir / folder).mkdir()
+    fresh = Site(seeded_config).links  # type: ignore[arg-type]
+    assert (fresh.orphans(), fresh.wanted()) == expected  # no marker was there to read
+    (links_dir / LISTS_SNAPSHOT).write_bytes(b"flatwiki-lists 1\tdamaged")
+    for folder in ("orphans", "wanted"):
+        shutil.rmtree(links_dir / folder)
+        shutil.move(links_dir / f"{folder}.away", links_dir / folder)
+    fresh = Site(seeded_config).links  # type: ignore[arg-type]
+    assert (fresh.orphans(), fresh.wanted()) == expected  # read from the markers again
+    assert (links_dir / LISTS_SNAPSHOT).read_bytes().startswith(b"flatwiki-lists 1\t")
+    assert Site(seeded_config).links._read_snapshot(  # type: ignore[arg-type]
+        os.stat(links_dir / "lists-log").st_ino, os.path.getsize(links_dir / "lists-log")) is not None
 
 
 def test_a_table_of_the_older_layout_gets_its_lists_on_first_use(client: WikiClient, seeded_config: object) -> None:

@@ -77,6 +77,7 @@ def test_reindex_makes_the_tables_a_rebuild_from_the_pages_would(wiki: Config) -
     links = LinkTable(wiki.data_dir / "links", store.exists)
     assert links.incoming("Vault") == {"Linker"} and links.incoming("Missing") == {"Vault"}
     assert ("Missing", 1) in links.wanted()
+    assert links._copy is not None and links._copy.snapshot_offset == 0  # the table came with its lists' snapshot
     after = {name: stamps.read(name) for name in store.list_pages()}
     assert all(after[name] != before[name] for name in after)  # every cached view is made again
     assert len(set(after.values())) == 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -92,9 +93,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # waitress receives a whole body before the app sees it: its limit must be ours, or a
     # client could make it buffer up to 1 GiB (its default) before our 413.
+    _one_malloc_arena()
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="flatwiki", _quiet=True,
                    max_request_body_size=config.largest_body())
     return 0
+
+
+def _one_malloc_arena() -> None:
+    """Have glibc's malloc serve every thread from one pool, before waitress starts its threads.
+
+    By default each thread gets pools of its own, and memory freed in one is not reused by
+    another: at 100,000 pages `wiki serve` ended a mixed run at 111 MB of RSS with them and
+    90 MB with one. The threads take turns under the GIL anyway. MALLOC_ARENA_MAX, if set, wins."""
+    import ctypes
+    import platform
+
+    if "MALLOC_ARENA_MAX" in os.environ or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        ctypes.CDLL(None).mallopt(-8, 1)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
 
 
 def cmd_check(args: argparse.Namespace) -> int:

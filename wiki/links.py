@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from wiki import names
-from wiki.atomic import FILE_MODE
+from wiki.atomic import FILE_MODE, write_atomically
 from wiki.errors import InvalidPageName
 
 # [[Target]], [[Target|label]], [[Target#anchor|label]] — shared with markup.py.
@@ -33,6 +33,9 @@ WIKILINK_PATTERN = r"\[\[([^\]\|\n]+?)(?:\|([^\]\n]+?))?\]\]"
 WIKILINK = re.compile(WIKILINK_PATTERN)
 LISTS_READY = "lists-ready"  # the orphaned and wanted lists are kept in this table
 LISTS_LOG = "lists-log"  # every change to them, one line each: what each process's copy catches up from
+LISTS_SNAPSHOT = "lists-snapshot"  # both lists as of an offset in that log: where a fresh process starts
+SNAPSHOT_FORMAT = "flatwiki-lists 1"
+SNAPSHOT_EVERY = 256 * 1024  # bytes of the log a process replays before it leaves a newer snapshot
 CODE = re.compile(r"(?ms)^(```|~~~).*?^\1|`[^`\n]+`")
 
 
@@ -153,7 +156,7 @@ class LinkTable:
 
     def _lists(self) -> _Lists:
         """This process's copy of the orphaned and wanted lists, caught up from the lists' log
-        (read from the folders again only for a new table, or the first time)."""
+        (read from the last snapshot, or the folders, only for a new table or the first time)."""
         self._ensure_lists()
         try:
             stat = os.stat(self.directory / LISTS_LOG)
@@ -172,34 +175,71 @@ class LinkTable:
                 for line in complete.decode("ascii", "replace").splitlines():
                     lists.apply(line)
                 lists.offset += len(complete)
+                if lists.offset - lists.snapshot_offset > SNAPSHOT_EVERY:
+                    self._write_snapshot(lists)  # so that a fresh process (CGI) replays little
             return lists
 
     def _read_lists(self, identity: int, offset: int) -> _Lists:
-        """The lists as the marker folders hold them; the log from `offset` (its size, taken
-        before reading them) is applied on top, so a change made meanwhile is not lost."""
+        """The lists as of the snapshot, if it is of this log; else as the marker folders hold
+        them, the log from `offset` (its size, taken before reading them) to be applied on top,
+        so that a change made meanwhile is not lost, and a snapshot is left for the next process."""
+        lists = self._read_snapshot(identity, offset)
+        if lists is not None:
+            return lists
         lists = _Lists(identity, offset)
         for folder in (self.orphans_dir, self.wanted_dir):
             try:
-                entries = list(os.scandir(folder))
+                entries = os.scandir(folder)
             except FileNotFoundError:
                 continue
-            for entry in entries:
-                try:
-                    name = names.unquote_fs(entry.name)
-                    if folder == self.orphans_dir:
-                        lists.orphans.append(_entry(name))
-                        continue
-                    with open(entry.path, "rb") as handle:
-                        count = int(handle.read() or b"0")
-                except (InvalidPageName, OSError, ValueError):
-                    continue  # a temporary file, or one being written: the log has its change
-                if count > 0:
-                    wanted = _entry(name)
-                    lists.counts[wanted] = count
-                    lists.wanted.append(wanted)
+            with entries:  # one at a time: a list of 80,000 of them left RSS 15 MB higher for good
+                for entry in entries:
+                    try:
+                        name = names.unquote_fs(entry.name)
+                        if folder == self.orphans_dir:
+                            lists.orphans.append(_entry(name))
+                            continue
+                        with open(entry.path, "rb") as handle:
+                            count = int(handle.read() or b"0")
+                    except (InvalidPageName, OSError, ValueError):
+                        continue  # a temporary file, or one being written: the log has its change
+                    if count > 0:
+                        wanted = _entry(name)
+                        lists.counts[wanted] = count
+                        lists.wanted.append(wanted)
         lists.orphans.sort()  # once here; afterwards each change is placed, never sorted again
         lists.wanted.sort(key=lists.wanted_order)
+        self._write_snapshot(lists)
         return lists
+
+    def _read_snapshot(self, identity: int, size: int) -> _Lists | None:
+        """The lists as `lists-snapshot` holds them, if it was taken of this log (else None)."""
+        try:
+            with open(self.directory / LISTS_SNAPSHOT, "rb") as handle:
+                head = handle.readline().decode("ascii").rstrip("\n").split("\t")
+                if len(head) != 3 or head[0] != SNAPSHOT_FORMAT or int(head[1]) != identity or int(head[2]) > size:
+                    return None
+                lists = _Lists(identity, int(head[2]))
+                lists.snapshot_offset = lists.offset
+                for raw in handle:  # line by line: no second copy of them all at once
+                    lists.take(raw.decode("ascii").rstrip("\n"))
+        except (OSError, ValueError):  # none yet, or damaged: the folders are read instead
+            return None
+        lists.orphans.sort()
+        lists.wanted.sort(key=lists.wanted_order)
+        return lists
+
+    def _write_snapshot(self, lists: _Lists) -> None:
+        """Leave the lists, and the log offset they reflect, in one file: a fresh process reads it
+        instead of 80,000 marker files (4.3 s at 100,000 pages). Best effort: it only saves time."""
+        head = f"{SNAPSHOT_FORMAT}\t{lists.identity}\t{lists.offset}\n"
+        body = "".join([*(f"o\t1\t{names.quote_fs(_name_of(entry))}\n" for entry in lists.orphans),
+                        *(f"w\t{lists.counts[entry]}\t{names.quote_fs(_name_of(entry))}\n" for entry in lists.wanted)])
+        try:
+            write_atomically(self.directory / LISTS_SNAPSHOT, (head + body).encode("ascii"), durable=False)
+        except OSError:
+            return
+        lists.snapshot_offset = lists.offset
 
     def _ensure_lists(self) -> None:
         """A table written before these lists were kept gets them now, once (`wiki reindex` also makes them)."""
@@ -294,9 +334,18 @@ class LinkTable:
             done += 1
             if progress:
                 progress(done, total)
+        lists = _Lists(0, 0)
         for name in existing - incoming.keys():
             _set_marker(self.orphans_dir / names.quote_fs(name), "")
+            lists.orphans.append(_entry(name))
+        for target, sources in incoming.items():
+            if target not in existing:
+                lists.counts[_entry(target)] = len(sources)
         (self.directory / LISTS_LOG).touch()
+        lists.identity = os.stat(self.directory / LISTS_LOG).st_ino
+        lists.orphans.sort()
+        lists.wanted = sorted(lists.counts, key=lists.wanted_order)
+        self._write_snapshot(lists)  # the first /+wanted need not read every marker
         (self.directory / LISTS_READY).touch()
 
     def _lock_path(self, name: str) -> Path:
@@ -333,9 +382,21 @@ class _Lists:
         self.orphans: list[str] = []  # entries, sorted
         self.counts: dict[str, int] = {}  # entry -> how many pages want it
         self.wanted: list[str] = []  # entries, the most wanted first, then in entry order
+        self.snapshot_offset = -1  # the log offset of the newest snapshot this copy knows of
 
     def wanted_order(self, entry: str) -> tuple[int, str]:
         return -self.counts[entry], entry
+
+    def take(self, line: str) -> None:
+        """A snapshot's line (of the log's kind; each page once): appended, to be sorted after all."""
+        kind, _, rest = line.partition("\t")
+        value, _, quoted = rest.partition("\t")
+        entry, number = _entry(names.unquote_fs(quoted)), int(value)  # (raises ValueError if damaged)
+        if kind == "o":
+            self.orphans.append(entry)
+        elif kind == "w" and number > 0:
+            self.counts[entry] = number
+            self.wanted.append(entry)
 
     def apply(self, line: str) -> None:
         """One log line: 'o<TAB>1|0<TAB>name' (orphaned or not), 'w<TAB>count<TAB>name' (0: not wanted)."""

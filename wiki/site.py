@@ -75,6 +75,7 @@ AFTER_CHANGE_INDEX_WAIT = 0.05
 
 
 MAX_LETTER_INDEXES = 4  # view classes whose page index (by letter) is kept in memory
+TEMPLATE_SUFFIX = "Template"  # pages named so are offered as the start of a new page
 
 
 def index_letter(name: str) -> str:
@@ -117,6 +118,7 @@ class Site:
         self._evaluator: tuple[str, Evaluator] | None = None
         self._visibility: dict[tuple[str, tuple[str, ...]], Visibility] = {}
         self._letters: dict[tuple[str, str], dict[str, list[str]]] = {}  # see pages_by_letter
+        self._templates: tuple[str, list[str]] = ("", [])  # (pageset token, pages), see `templates`
 
     # Keys -----------------------------------------------------------------
 
@@ -248,6 +250,16 @@ class Site:
                 self._letters.pop(next(iter(self._letters)))
             self._letters[key] = found
         return found
+
+    def templates(self) -> list[str]:
+        """Every page named ...Template (a new page may start from one), found once per set of
+        pages: looking through 100,000 names took 19 ms of every search and every new page."""
+        token = self.store.pageset_token()
+        known = self._templates
+        if known[0] != token:
+            known = self._templates = (token, [name for name in self.store.list_pages()
+                                               if name.endswith(TEMPLATE_SUFFIX)])
+        return known[1]
 
     def readable_changes(self, reader: Reader, entries: list[LogEntry]) -> list[LogEntry]:
         visible = self.visibility(reader)

@@ -45,7 +45,6 @@ from wiki.views.history import diff_rows
 
 MAX_COMMENT = 500
 
-TEMPLATE_SUFFIX = "Template"  # pages named so are offered as the start of a new page
 REDIRECT = re.compile(r"\A#redirect[ \t]+(.+?)[ \t]*$", re.I | re.M)
 
 
@@ -253,7 +252,7 @@ def _with_section(wiki: Site, name: str, revision: int, section: int, new: str) 
 
 def readable_templates(wiki: Site, request: WikiRequest) -> list[str]:
     """The pages a new page may start from: named ...Template, and readable by this person."""
-    return wiki.readable(request.reader, [p for p in wiki.store.list_pages() if p.endswith(TEMPLATE_SUFFIX)])
+    return wiki.readable(request.reader, wiki.templates())
 
 
 def creatable(wiki: Site, request: WikiRequest, typed: str) -> str | None:
