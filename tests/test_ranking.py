@@ -82,23 +82,36 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
         query.Term("content", "nowhere"),
         query.Or([query.Term("revision", "not a number"), query.Term("no_such_field", "x"), query.Term("content", "word")]),
     ]
+    queries += [  # unions joined by AND
+        query.And([query.Or([query.Term("content", "garden"), query.Term("title", "page3")]),
+                   query.Or([query.Term("content", "filler"), query.Term("content", "word")])]),
+        query.And([query.Term("content", "garden"), query.Term("content", "word")], boost=1.5),
+        query.And([query.Term("content", "garden"), query.Term("content", "nowhere")]),
+    ]
     ties = 0
-    with opened.searcher(weighting=ranking.BM25F(ranking.SegmentLengths())) as searcher:
-        for union in queries:
-            whoosh_says = searcher.search(union, limit=None, optimize=False)
-            terms = ranking.union_terms(union)
-            assert terms is not None
-            total, best = ranking.rank_union(searcher, terms, 1000)
-            assert total == len(whoosh_says)
-            assert [(docnum, round(score, 9)) for docnum, score in best] == [(hit.docnum, round(hit.score, 9))
-                                                                             for hit in whoosh_says]
-            ties += len(best) - len({round(score, 9) for _, score in best})
+    lengths = ranking.SegmentLengths()
+    with opened.searcher(weighting=ranking.BM25F(lengths)) as searcher:
+        for _round in ("lengths read one by one", "lengths loaded: postings read a block at a time"):
+            for asked in queries:
+                whoosh_says = searcher.search(asked, limit=None, optimize=False)
+                groups = ranking.query_groups(asked)
+                assert groups is not None
+                total, best = ranking.rank_groups(searcher, groups, 1000)
+                assert total == len(whoosh_says)
+                assert [(docnum, round(score, 9)) for docnum, score in best] == [(hit.docnum, round(hit.score, 9))
+                                                                                 for hit in whoosh_says]
+                ties += len(best) - len({round(score, 9) for _, score in best})
+        assert lengths._loaded  # noqa: SLF001 (the second round took the block-at-a-time way)
     assert ties  # equal scores were there to be ordered
     opened.close()
 
 
 def test_only_plain_unions_take_the_short_way() -> None:
     assert ranking.union_terms(query.And([query.Term("content", "a"), query.Term("content", "b")])) is None
+    assert ranking.query_groups(query.And([query.Term("content", "a"), query.Term("content", "b")])) == [
+        [("content", "a", 1.0)], [("content", "b", 1.0)]]
+    assert ranking.query_groups(query.And([query.Term("content", "a"), query.Phrase("words", ["b", "c"])])) is None
+    assert ranking.query_groups(query.AndNot(query.Term("content", "a"), query.Term("content", "b"))) is None
     assert ranking.union_terms(query.Or([query.Term("content", "a"), query.Not(query.Term("content", "b"))])) is None
     assert ranking.union_terms(query.Or([query.Term("content", "a"), query.Phrase("words", ["b", "c"])])) is None
     assert ranking.union_terms(query.Or([query.Term("content", "a")], boost=3.0)) == [("content", "a", 3.0)]

@@ -4,9 +4,10 @@ Who may import whom: a module imports only from its own row and the rows below i
 (tests/test_layers.py reads this drawing and checks every module's imports against it)::
 
     entry points  wsgi  cgi-bin/*  cli  gateway            read the config; build the app, or answer a
-                  export  moinimport                     cached view with the services and the page cache
+                  export  moinimport  reindex            cached view with the services and the page cache
                                                          alone; write a static HTML copy; take over a
-                                                         MoinMoin 1.9 data dir
+                                                         MoinMoin 1.9 data dir; rebuild all that is
+                                                         derived, reading each page once
     web           app  views/*                           URL map, dispatch, themed errors, sign-in: werkzeug
                                                          requests and responses live here and nowhere below
     services      site                                   one wiki wired once: every cache key, the one

@@ -539,9 +539,9 @@ def _hidden_documents(searcher: Any, visible: Visibility) -> frozenset[int]:
 def _rank(searcher: Any, parsed: Any, page: int, hidden: frozenset[int] = frozenset()) -> tuple[int, list[int]]:
     """How many pages match, and the document numbers on results page `page` (or the last one),
     leaving out the `hidden` documents."""
-    terms = ranking.union_terms(parsed)
-    if terms is not None:  # words or prefixes joined by OR: the cheaper way, same order
-        total, best = ranking.rank_union(searcher, terms, page * PAGE_SIZE, hidden)
+    groups = ranking.query_groups(parsed)
+    if groups is not None:  # words or prefixes joined by OR, and such unions by AND: the cheaper way, same order
+        total, best = ranking.rank_groups(searcher, groups, page * PAGE_SIZE, hidden)
         last = max(1, math.ceil(total / PAGE_SIZE))
         return total, [docnum for docnum, _ in best[(min(page, last) - 1) * PAGE_SIZE:]]
     # optimize=False: the page shows an exact total, which block-skipping would
