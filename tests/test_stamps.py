@@ -123,3 +123,37 @@ def test_a_page_showing_another_pages_attachment_follows_it(seeded_config: Confi
     assert "attachment missing" in writer.get("/Elsewhere").get_data(as_text=True)
     assert upload(writer, "Gallery", "cat.png", b"\x89PNG\r\n\x1a\n" + bytes(64)) in (302, 303)
     assert "attachment missing" not in fresh_client(seeded_config).get("/Elsewhere").get_data(as_text=True)
+
+
+def test_renewing_every_stamp_while_saves_touch_some(tmp_path: Path) -> None:
+    """`touch_all` swaps in a fresh folder; a save's `touch` meanwhile may make the folder again
+    or write into the one being swapped out: neither fails, and every page ends with a new stamp."""
+    import threading
+
+    from wiki.stamps import PageStamps
+
+    stamps = PageStamps(tmp_path / "stamps")
+    pages = [f"Page{number}" for number in range(300)]
+    stamps.touch(pages)
+    before = {page: stamps.read(page) for page in pages}
+    stop, failures = threading.Event(), []
+
+    def saves() -> None:
+        while not stop.is_set():
+            try:
+                stamps.touch(pages[:3])
+            except OSError as error:  # the folder it wrote into was swapped out: recovery redoes it
+                if not isinstance(error, FileNotFoundError):
+                    failures.append(error)
+
+    saver = threading.Thread(target=saves)
+    saver.start()
+    try:
+        for _ in range(20):
+            assert stamps.touch_all(pages) >= len(pages)
+    finally:
+        stop.set()
+        saver.join()
+    assert not failures
+    assert all(stamps.read(page) != before[page] for page in pages)
+    assert not [entry for entry in (tmp_path).iterdir() if entry.name != "stamps"]  # nothing left behind

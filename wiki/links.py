@@ -121,17 +121,25 @@ class LinkTable:
         quoted = names.quote_fs(name)
         orphan = exists and not sources
         wanted = len(sources) if sources and not exists else 0
+        orphan_marker = (self.orphans_dir / quoted, "" if orphan else None)
+        wanted_marker = (self.wanted_dir / quoted, f"{wanted}\n" if wanted else None)
         lines = ""
-        if _set_marker(self.orphans_dir / quoted, "" if orphan else None):
+        if _marker_differs(*orphan_marker):
             lines += f"o\t{int(orphan)}\t{quoted}\n"
-        if _set_marker(self.wanted_dir / quoted, f"{wanted}\n" if wanted else None):
+        if _marker_differs(*wanted_marker):
             lines += f"w\t{wanted}\t{quoted}\n"
-        if lines:  # what each process's copy of the lists catches up from (see `_lists`)
-            fd = os.open(self.directory / LISTS_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-            try:
-                os.write(fd, lines.encode("ascii"))
-            finally:
-                os.close(fd)
+        if not lines:
+            return
+        # The log line first (what each process's copy, and every later snapshot, catches up
+        # from; see `_lists`), then the markers: a failure between them leaves the markers to
+        # differ still, so the change is logged again when it is redone, never lost to the log.
+        fd = os.open(self.directory / LISTS_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        try:
+            os.write(fd, lines.encode("ascii"))
+        finally:
+            os.close(fd)
+        _set_marker(*orphan_marker)
+        _set_marker(*wanted_marker)
 
     def existence_changed(self, name: str) -> None:
         """After `name` was created, deleted or renamed: its place on the orphaned and wanted lists."""
@@ -439,6 +447,15 @@ def _place(ordered: list[Any], item: Any, present: bool, key: Callable[[Any], An
         ordered.insert(at, item)
     elif found and not present:
         del ordered[at]
+
+
+def _marker_differs(path: Path, content: str | None) -> bool:
+    """Whether `path` holds something other than `content` (None: whether it exists)."""
+    try:
+        with open(path, "rb") as handle:
+            return content is None or handle.read() != content.encode("ascii")
+    except FileNotFoundError:
+        return content is not None
 
 
 def _set_marker(path: Path, content: str | None) -> bool:

@@ -13,6 +13,7 @@ Stamps live beside the caches they guard (cache/stamps): removing cache/ removes
 """
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import time
@@ -63,7 +64,7 @@ class PageStamps:
         loses that touch, harmlessly: its new stamp is newer than anything cached before."""
         token = f"{time.time_ns()}-{os.getpid()}-{os.urandom(4).hex()}\n".encode("ascii")
         fresh = f"{self._directory_path}.new-{os.getpid()}-{os.urandom(3).hex()}"
-        old = f"{self._directory_path}.old-{os.getpid()}-{os.urandom(3).hex()}"
+        olds: list[str] = []
         os.makedirs(fresh)
         try:
             wanted = {names.derived_fs(page) for page in pages}
@@ -74,12 +75,19 @@ class PageStamps:
             for entry in wanted:
                 with open(os.path.join(fresh, entry), "wb") as handle:  # a folder nobody reads yet
                     handle.write(token)
-            try:
-                os.rename(self._directory_path, old)
-            except FileNotFoundError:
-                pass
-            os.rename(fresh, self._directory_path)
+            for attempt in range(100):
+                olds.append(f"{self._directory_path}.old-{os.getpid()}-{os.urandom(3).hex()}")
+                try:
+                    os.rename(self._directory_path, olds[-1])
+                except FileNotFoundError:
+                    pass
+                try:
+                    os.rename(fresh, self._directory_path)
+                    break
+                except OSError as error:  # a save's `touch` made the folder again in between: again
+                    if error.errno not in (errno.ENOTEMPTY, errno.EEXIST) or attempt == 99:
+                        raise
         finally:
-            shutil.rmtree(fresh, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
+            for folder in (fresh, *olds):
+                shutil.rmtree(folder, ignore_errors=True)
         return len(wanted)
