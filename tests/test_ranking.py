@@ -48,15 +48,20 @@ def test_loaded_lengths_score_as_whoosh_does(index: SearchIndex, opened: Any) ->
         assert scores(index, fast, "garden OR filler OR page*") == expected
 
 
-def test_lengths_load_only_once_a_segment_was_asked_for_as_many_as_it_holds(opened: Any, tmp_path: Path) -> None:
+def test_lengths_load_only_once_a_segment_was_asked_for_an_eighth_as_many_as_it_holds(opened: Any,
+                                                                                      tmp_path: Path) -> None:
     lengths = ranking.SegmentLengths()
     with opened.searcher() as searcher:
         reader = searcher.reader()
+        assert reader.doc_frequency("title", "17") == 1
+        assert lengths.lengths(reader, "title", "17") is None
+        assert lengths.lengths(reader, "title", "17") is None
+        assert lengths.lengths(reader, "title", "17") is not None  # 3 of 30 asked for
         assert reader.doc_frequency("content", "word") == 29  # not Page0
-        assert lengths.lengths(reader, "content", "word") is None
         loaded = lengths.lengths(reader, "content", "word")
         assert loaded is not None
-        assert list(loaded) == [reader.doc_field_length(n, "content", 1) for n in range(30)]
+        assert list(loaded) == [reader.doc_field_length(n, "content", 1) for n in range(30)]  # read whole, same
+        assert len({*loaded}) > 10
         lengths.keep_only_segments_of(searcher)
         assert lengths.lengths(reader, "content", "nowhere") is loaded
         (tmp_path / "empty").mkdir()
