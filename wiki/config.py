@@ -55,7 +55,7 @@ class Config:
     secret_key: str = _option("", "Signs CSRF tokens. Empty: a random key is made once and kept in data_dir/secret-key.")
     proxy_fix: bool = _option(False, "Trust one reverse proxy's X-Forwarded-For/-Proto/-Host/-Prefix headers.")
     page_cache_seconds: int = _option(0, "max-age of page views in Cache-Control; 0 means browsers revalidate every time (cheap: 304 via ETag).")
-    memory_cache_mb: int = _option(8, "Megabytes of stored page responses each server process keeps in memory too; the disk copies serve the rest.")
+    memory_cache_mb: int = _option(2, "Megabytes of stored page responses each server process keeps in memory too; the disk copies serve the rest.")
     base_url: str = _option(
         "", "Scheme and host the wiki is reached at, e.g. https://wiki.example.org: used for the absolute addresses "
             "in feeds, the sitemap and the print view. Empty: taken from the request only if trusted_hosts is set, "
