@@ -6,9 +6,13 @@ search for a common word. A long-running process keeps the lengths as an array
 instead; segments never change once written (deletions only hide pages), so the
 array stays right for as long as the segment exists.
 
-Most searches are one word or a prefix: terms joined by OR. For those, adding up
-each term's scores page by page costs half of what Whoosh's matcher tree and
-collector do, with the same scores and order (see `rank_union`).
+Most searches are a word, a prefix or a few words: terms joined by OR, and such
+unions joined by AND. For those, adding up each term's scores page by page, reading
+its postings a block at a time, costs a quarter of what Whoosh's matcher tree and
+collector do, with the same scores and order (see `rank_groups`; tests/test_ranking.py
+compares them with Whoosh's). This reads a few of Whoosh's internals (the block
+arrays of its postings and its lengths column), each with a fallback to the public
+way if they are not what is expected.
 """
 from __future__ import annotations
 
