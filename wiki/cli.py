@@ -116,14 +116,20 @@ def _one_malloc_arena() -> None:
         pass
 
 
+def _record_links(config: Config, pages: list[str]) -> list[str]:
+    """Redo the link table's entries of `pages`, importing the renderer only if some are to be
+    redone: `wiki check --repair` of anything else needs only the standard library."""
+    from wiki.reindex import record_links
+
+    return record_links(config, pages)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from wiki.consistency import check_store, repair_store
     config = _config(args)
     store = PageStore(config.data_dir)
     if args.repair:
-        from wiki.reindex import record_links  # `wiki check` alone needs only the standard library
-
-        problems = repair_store(store, lambda pages: record_links(config, pages))
+        problems = repair_store(store, lambda pages: _record_links(config, pages))
     else:
         problems = check_store(store)
     for problem in problems:
