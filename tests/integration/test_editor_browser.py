@@ -12,6 +12,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,9 +113,21 @@ def test_an_image_dropped_into_the_text_is_attached_and_linked(chromium: object,
         text.selectionStart = text.selectionEnd = text.value.length;
         text.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
     }"""
-    page.goto(site.url("/+edit/DropTrial"))  # type: ignore[attr-defined]
+    # The first preview is held until after the drop, as a slow server would: its answer must not
+    # wipe out what the drop said (it did, one clean-clone run in a few).
+    held: list[Any] = []
+    editor = site.url("/+edit/DropTrial")
+    page.route(editor, lambda route: held.append(route) if route.request.method == "POST" else route.continue_())  # type: ignore[attr-defined]
+    page.goto(editor)  # type: ignore[attr-defined]
     page.evaluate(drop, list(PNG))  # type: ignore[attr-defined]
-    page.locator(".editor-status", has_text="Save the page once").wait_for()  # a new page has no files yet
+    said = page.locator(".editor-status", has_text="Save the page once")  # a new page has no files yet
+    said.wait_for()
+    assert held, "the first preview was not held"
+    for route in held:
+        route.continue_()
+    page.unroute(editor)  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    assert said.count() == 1
     page.locator("textarea[name=text]").fill("Picture: ")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Save").click()  # type: ignore[attr-defined]
     page.goto(site.url("/+edit/DropTrial"))  # type: ignore[attr-defined]

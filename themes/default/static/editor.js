@@ -90,6 +90,7 @@
     text.parentNode.insertBefore(pane, text.nextSibling);
     bar.parentNode.insertBefore(status, bar);
     var timer = null, sent = null;
+    var uploadsTold = 0; // how often an upload wrote the status: a preview sent before must not overwrite it
 
     function preview(first) {
       timer = null;
@@ -99,6 +100,7 @@
       data.set("fragment", "1");
       if (first === true) { data.set("keep_draft", "0"); } // the text as loaded: no draft to keep (or lose)
       sent = text.value;
+      var told = uploadsTold;
       // (form.action would be the buttons named "action": the attribute is the address)
       fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
         .then(function (response) {
@@ -106,10 +108,10 @@
         return response.text();
       }).then(function (html) {
         pane.innerHTML = html; // rendered and sanitised by the server
-        status.textContent = text.value === original ? "" : "Draft kept (not saved yet).";
+        if (told === uploadsTold) { status.textContent = text.value === original ? "" : "Draft kept (not saved yet)."; }
       }).catch(function (error) {
         sent = null;
-        status.textContent = "Preview failed (" + error.message + "); the text is still here.";
+        if (told === uploadsTold) { status.textContent = "Preview failed (" + error.message + "); the text is still here."; }
       });
     }
 
@@ -144,6 +146,7 @@
 
     // Images pasted or dropped: attached to the page, then linked -----------------
     function upload(files) {
+      uploadsTold += 1;
       if (form.getAttribute("data-new") === "1") {
         status.textContent = "Save the page once, then add images and files: they are attached to a page that exists.";
         return;
