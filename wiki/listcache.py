@@ -15,13 +15,10 @@ import os
 from pathlib import Path
 
 from wiki.atomic import read_small, write_atomically, write_best_effort
+from wiki.names import page_order
 from wiki.storage import PageStore
 
 RANGE = 1000
-
-
-def _order(name: str) -> tuple[str, str]:
-    return (name.casefold(), name)  # PageStore.list_pages' order
 
 
 class ListCache:
@@ -34,15 +31,15 @@ class ListCache:
 
     def page_changed(self, name: str) -> None:
         """After `name` was saved: the stored parts showing its range are made again."""
-        number = bisect.bisect_left(self.store.list_pages(), _order(name), key=_order) // RANGE
+        number = bisect.bisect_left(self.store.list_pages(), page_order(name), key=page_order) // RANGE
         os.makedirs(self.directory / "ranges", exist_ok=True)
         write_atomically(self._range_file(number), os.urandom(8).hex().encode("ascii"), durable=False)
 
     def generations(self, first: str, last: str) -> str:
         """The generations of the ranges that pages `first` to `last` fall in (with the page set)."""
         pages = self.store.list_pages()
-        low = bisect.bisect_left(pages, _order(first), key=_order) // RANGE
-        high = bisect.bisect_left(pages, _order(last), key=_order) // RANGE
+        low = bisect.bisect_left(pages, page_order(first), key=page_order) // RANGE
+        high = bisect.bisect_left(pages, page_order(last), key=page_order) // RANGE
         found = [self.store.pageset_token()]
         for number in range(low, high + 1):
             try:

@@ -56,6 +56,11 @@ def normalize(raw: str) -> str:
     return name
 
 
+def page_order(name: str) -> tuple[str, str]:
+    """The order pages are listed in: ignoring case, then by code point (`PageStore.list_pages`)."""
+    return name.casefold(), name
+
+
 def quote_fs(name: str) -> str:
     """Quote a page name for the file system exactly as MoinMoin 1.9 does.
 

@@ -196,7 +196,7 @@ class PageStore(PendingChanges):
                     found.append(name)
             except (OSError, ValueError):
                 continue  # an unreadable or foreign folder: `wiki check` names it
-        return sorted(found, key=lambda n: (n.casefold(), n))
+        return sorted(found, key=names.page_order)
 
     def recent_changes(self, limit: int, since_us: int = 0) -> list[LogEntry]:
         """The newest `limit` global edit-log entries (none older than `since_us`), newest

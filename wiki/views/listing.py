@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from wiki.editlog import LogEntry
 from wiki.errors import BadRequest
+from wiki.names import page_order
 from wiki.site import Site
 from wiki.views.base import WikiRequest, int_arg, themed
 
@@ -80,7 +81,7 @@ def page_index(wiki: Site, request: WikiRequest) -> Response:
     number = int_arg(request, "page", 1) or 1
     if chosen is None and total <= INDEX_ALL:
         shown, pages_count = [name for names in by_letter.values() for name in names], 1
-        shown.sort(key=lambda name: (name.casefold(), name))
+        shown.sort(key=page_order)
     else:
         if chosen is None:
             chosen = next(iter(counts), "")
@@ -110,11 +111,11 @@ def orphaned_pages(wiki: Site, request: WikiRequest) -> Response:
             for target in wiki.links.outgoing(hidden):
                 if not any(map(visible, wiki.links.incoming(target))) and wiki.store.exists(target):
                     orphans.add(target)
-        listed = sorted((name for name in orphans if visible(name)), key=lambda name: (name.casefold(), name))
+        listed = sorted((name for name in orphans if visible(name)), key=page_order)
     else:  # only a few pages shown: their own links decide
         linked = {target for shown in visible.exceptions for target in wiki.links.outgoing(shown)}
         listed = sorted((name for name in visible.exceptions if name not in linked and wiki.store.exists(name)),
-                        key=lambda name: (name.casefold(), name))
+                        key=page_order)
     listed = [name for name in listed if name != wiki.config.front_page]
     shown, number, count = _one_page(request, listed)
     response = themed(wiki, request, "orphaned_pages.mako", title="Orphaned pages", pages=shown, total=len(listed),
