@@ -9,10 +9,10 @@ array stays right for as long as the segment exists.
 Most searches are a word, a prefix or a few words: terms joined by OR, and such
 unions joined by AND. For those, adding up each term's scores page by page cost half
 of what Whoosh's matcher tree and collector do, and reading the postings a block at a
-time halved that again (measured at 100,000 pages), with the same scores and order (see `rank_groups`; tests/test_ranking.py
-compares them with Whoosh's). This reads a few of Whoosh's internals (the block
-arrays of its postings and its lengths column), each with a fallback to the public
-way if they are not what is expected.
+time halved that again (measured at 100,000 pages), with the same scores and order
+(see `rank_groups`; tests/test_ranking.py compares them with Whoosh's). This reads a
+few of Whoosh's internals (the block arrays of its postings and its lengths column),
+each with a fallback to the public way if they are not what is expected.
 """
 from __future__ import annotations
 
@@ -136,12 +136,6 @@ def query_groups(node: Any, boost: float = 1.0) -> list[list[tuple[str, Any, flo
     return None
 
 
-def rank_union(searcher: Any, terms: list[tuple[str, Any, float]], count: int,
-               hidden: frozenset[int] = frozenset()) -> tuple[int, list[tuple[int, float]]]:
-    """How many pages match any of the terms, and the best `count` of them (see `rank_groups`)."""
-    return rank_groups(searcher, [terms], count, hidden)
-
-
 def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count: int,
                 hidden: frozenset[int] = frozenset()) -> tuple[int, list[tuple[int, float]]]:
     """How many pages match a term of every group, and the best `count` of them: (document
@@ -178,8 +172,8 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
 
 def _scored_postings(postings: Any, offset: int) -> Iterator[tuple[int, float]]:
     """(document number, BM25F score) of each posting. A term's postings on disk with field
-    lengths loaded (see BM25F) are read a block at a time, scored as Whoosh's `bm25` does, by
-    the same arithmetic: a quarter of the time of a method call or four per posting."""
+    lengths loaded (see BM25F) are read a block at a time and scored by the same arithmetic as
+    Whoosh's `bm25`, instead of through four method calls per posting."""
     deleted: frozenset[int] = frozenset()
     leaf = postings
     if type(leaf) is FilterMatcher and leaf._exclude and leaf.boost == 1.0:  # noqa: SLF001
