@@ -77,7 +77,7 @@ class AclTable:
         acls: dict[str, list[str]] = {}
         groups: dict[str, list[str]] = {}
         for name in names_in(self.store.pages_dir):
-            self._refresh(name, acls, groups)
+            self.take(name, acls, groups)
         return acls, groups
 
     @classmethod
@@ -112,7 +112,7 @@ class AclTable:
         # Changed on copies, then swapped in: readers in other threads never see half a change.
         acls, groups = dict(self.acls), dict(self.groups)
         for name in changed:
-            self._refresh(name, acls, groups)
+            self.take(name, acls, groups)
         self.acls, self.groups = acls, groups
         self.offset = end  # last: a reader skipping the lock sees it all (a half-written line is read again)
         self._token()
@@ -134,25 +134,22 @@ class AclTable:
         except OSError:  # gone meanwhile, or damaged (`wiki check` names it): its text cannot be shown either
             return None
 
-    def take(self, name: str, text: str | None, acls: dict[str, list[str]], groups: dict[str, list[str]]) -> None:
-        """Put what the page's current `text` says into `acls` and `groups` (for a rebuild that
-        reads every page anyway; None: the page could not be read, so it is read here)."""
-        self._refresh(name, acls, groups, text)
-
     def replace(self, acls: dict[str, list[str]], groups: dict[str, list[str]], taken: set[str], offset: int) -> None:
         """Make the table the one taken from every page's text as read from log offset `offset`
         on: the pages in `taken` are in `acls` and `groups` already, the others (deleted pages,
         whose last text still protects their history) are read here. Then catch up."""
         for name in names_in(self.store.pages_dir):
             if name not in taken:
-                self._refresh(name, acls, groups)
+                self.take(name, acls, groups)
         with self._lock:
             self.acls, self.groups, self.offset = acls, groups, offset
             self._save()
         self.current()
 
-    def _refresh(self, name: str, acls: dict[str, list[str]], groups: dict[str, list[str]],
-                 text: str | None = None) -> None:
+    def take(self, name: str, acls: dict[str, list[str]], groups: dict[str, list[str]],
+             text: str | None = None) -> None:
+        """Put what the page says into `acls` and `groups`: its governing text, read here unless
+        given (a rebuild that reads every page anyway hands over the current one)."""
         if text is None:
             text = self._governing_text(name)
         lines = acl.acl_lines(text) if text is not None else None

@@ -50,7 +50,7 @@ class PageScan:
         except Exception as error:  # one bad page must not stop the rest; it is named
             print(f"\nlink table: skipped {name!r}: {error!r}", file=self.out)
             self.skipped.append(name)
-        self.acl_table.take(name, text, self.acls, self.groups)
+        self.acl_table.take(name, self.acls, self.groups, text)
 
 
 def record_links(config: Config, pages: list[str], progress: Callable[[int, int], None] | None = None,
