@@ -335,20 +335,18 @@ class LinkTable:
             done += 1
             if progress:
                 progress(done, total)
+        lists = _Lists(0, 0)  # (written as the snapshot below)
         for target, sources in incoming.items():
             _write_list(self.in_dir / names.quote_fs(target), sources)
             if target not in existing:
-                _set_marker(self.wanted_dir / names.quote_fs(target), f"{len(sources)}\n")
+                _write_list(self.wanted_dir / names.quote_fs(target), [str(len(sources))])
+                lists.counts[_entry(target)] = len(sources)
             done += 1
             if progress:
                 progress(done, total)
-        lists = _Lists(0, 0)
         for name in existing - incoming.keys():
-            _set_marker(self.orphans_dir / names.quote_fs(name), "")
+            _write_list(self.orphans_dir / names.quote_fs(name), [])
             lists.orphans.append(_entry(name))
-        for target, sources in incoming.items():
-            if target not in existing:
-                lists.counts[_entry(target)] = len(sources)
         (self.directory / LISTS_LOG).touch()
         lists.identity = os.stat(self.directory / LISTS_LOG).st_ino
         lists.orphans.sort()
@@ -396,10 +394,9 @@ class _Lists:
         return -self.counts[entry], entry
 
     def take(self, line: str) -> None:
-        """A snapshot's line (of the log's kind; each page once): appended, to be sorted after all."""
-        kind, _, rest = line.partition("\t")
-        value, _, quoted = rest.partition("\t")
-        entry, number = _entry(names.unquote_fs(quoted)), int(value)  # (raises ValueError if damaged)
+        """A snapshot's line (of the log's kind; each page once): appended, to be sorted after all.
+        Raises ValueError for a damaged one."""
+        kind, number, entry = _parse(line)
         if kind == "o":
             self.orphans.append(entry)
         elif kind == "w" and number > 0:
@@ -408,14 +405,10 @@ class _Lists:
 
     def apply(self, line: str) -> None:
         """One log line: 'o<TAB>1|0<TAB>name' (orphaned or not), 'w<TAB>count<TAB>name' (0: not wanted)."""
-        kind, _, rest = line.partition("\t")
-        value, _, quoted = rest.partition("\t")
         try:
-            name = names.unquote_fs(quoted)
-            number = int(value)
-        except (InvalidPageName, ValueError):
+            kind, number, entry = _parse(line)
+        except ValueError:  # (InvalidPageName is one)
             return
-        entry = _entry(name)
         if kind == "o":
             _place(self.orphans, entry, number > 0)
         elif kind == "w":
@@ -425,6 +418,13 @@ class _Lists:
             if number > 0:
                 self.counts[entry] = number
                 _place(self.wanted, entry, True, self.wanted_order)
+
+
+def _parse(line: str) -> tuple[str, int, str]:
+    """(kind, number, entry) of a line of the lists' log or snapshot; ValueError if damaged."""
+    kind, _, rest = line.partition("\t")
+    value, _, quoted = rest.partition("\t")
+    return kind, int(value), _entry(names.unquote_fs(quoted))
 
 
 def _entry(name: str) -> str:
