@@ -39,9 +39,7 @@ def init_store(config: Config, out: TextIO) -> int:
         if store.current_revision(name) == 0:
             store.save(name, path.read_text("utf-8"), base_revision=0, author=STARTER_AUTHOR, comment="Starter page")
             added.append(name)
-    from wiki.reindex import record_links
-
-    record_links(config, added)
+    _record_links(config, added)
     print(f"{config.data_dir}: {len(added)} starter page(s) added, {len(store.list_pages())} page(s) in all.", file=out)
     return len(added)
 
@@ -116,16 +114,19 @@ def _one_malloc_arena() -> None:
         pass
 
 
-def _record_links(config: Config, pages: list[str]) -> list[str]:
+def _record_links(config: Config, pages: list[str], progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Redo the link table's entries of `pages`, importing the renderer only if some are to be
     redone: `wiki check --repair` of anything else needs only the standard library."""
+    if not pages:
+        return []
     from wiki.reindex import record_links
 
-    return record_links(config, pages)
+    return record_links(config, pages, progress)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from wiki.consistency import check_store, repair_store
+
     config = _config(args)
     store = PageStore(config.data_dir)
     if args.repair:
@@ -226,14 +227,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from wiki.backup import restore
     from wiki.consistency import repair_store
-    from wiki.reindex import record_links
 
     config = _config(args)
     manifest = restore(Path(args.archive), config.data_dir)
     store = PageStore(config.data_dir)
     pages = store.list_pages()
-    record_links(config, pages, progress=progress_bar(sys.stderr, "link table"))
-    problems = repair_store(store, lambda more: record_links(config, more))
+    _record_links(config, pages, progress_bar(sys.stderr, "link table"))
+    problems = repair_store(store, lambda more: _record_links(config, more))
     for problem in problems:
         print(problem)
     taken = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(str(manifest.get("taken", 0)))))
