@@ -60,8 +60,8 @@ def test_lengths_load_only_once_a_segment_was_asked_for_an_eighth_as_many_as_it_
         assert reader.doc_frequency("content", "word") == 29  # not Page0
         loaded = lengths.lengths(reader, "content", "word")
         assert loaded is not None
-        assert list(loaded) == [reader.doc_field_length(n, "content", 1) for n in range(30)]  # read whole, same
-        assert len({*loaded}) > 10
+        assert [ranking.length_of(loaded, n) for n in range(30)] == [reader.doc_field_length(n, "content", 1) for n in range(30)]  # read whole, same
+        assert len({*loaded}) > 5
         lengths.keep_only_segments_of(searcher)
         assert lengths.lengths(reader, "content", "nowhere") is loaded
         (tmp_path / "empty").mkdir()
@@ -76,6 +76,8 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
         index.store.save(f"Page{i}", "garden filler " * i, base_revision=1, author=author)
     for twin in ("Twin", "Twain"):  # equal scores: Whoosh lists them in document order
         index.store.save(twin, "garden word", base_revision=0, author=author)
+    for number, text in enumerate(("one of the garden words", "of the garden, of the words, of the filler")):
+        index.store.save(f"Common{number}", text, base_revision=0, author=author)  # pairs of common words
     index.search("catch up")
     opened = whoosh_index.open_dir(str(index.directory))
     assert len(opened._segments()) > 1 and opened.doc_count_all() > opened.doc_count()  # noqa: SLF001
@@ -92,8 +94,18 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
                    query.Or([query.Term("content", "filler"), query.Term("content", "word")])]),
         query.And([query.Term("content", "garden"), query.Term("content", "word")], boost=1.5),
         query.And([query.Term("content", "garden"), query.Term("content", "nowhere")]),
+        query.Or([query.Term("pairs", "of_the"), query.Term("content", "filler")]),  # a field without lengths
     ]
-    ties = 0
+    queries += [  # phrases: words side by side, in order (positions compared as sets, not by Whoosh)
+        query.Or([query.Phrase("title", ["page", "3"]), query.Phrase("words", ["filler", "words"])]),
+        query.Phrase("words", ["words", "here", "filler"]),  # across the repeats of "filler words here"
+        query.Phrase("words", ["garden", "garden"]),  # a word twice: only where it is written twice
+        query.Phrase("words", ["garden", "garden", "garden", "filler"]),
+        query.Phrase("words", ["here", "words"]),  # both words on the page, never in this order
+        query.Phrase("words", ["garden", "nowhere"]),
+        query.And([query.Term("content", "garden"), query.Phrase("words", ["filler", "words"], boost=2.0)]),
+    ]
+    ties, totals = 0, {}
     lengths = ranking.SegmentLengths()
     with opened.searcher(weighting=ranking.BM25F(lengths)) as searcher:
         for _round in ("lengths read one by one", "lengths loaded: postings read a block at a time"):
@@ -102,12 +114,15 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
                 groups = ranking.query_groups(asked)
                 assert groups is not None
                 total, best = ranking.rank_groups(searcher, groups, 1000)
+                totals[repr(asked)] = total
                 assert total == len(whoosh_says)
                 assert [(docnum, round(score, 9)) for docnum, score in best] == [(hit.docnum, round(hit.score, 9))
                                                                                  for hit in whoosh_says]
                 ties += len(best) - len({round(score, 9) for _, score in best})
         assert lengths._loaded  # noqa: SLF001 (the second round took the block-at-a-time way)
     assert ties  # equal scores were there to be ordered
+    phrases = [totals[repr(asked)] for asked in queries[-7:]]
+    assert all(phrases[:4]) and phrases[4:6] == [0, 0] and phrases[6], phrases  # found, and not found
     opened.close()
 
 
@@ -115,8 +130,10 @@ def test_only_plain_unions_take_the_short_way() -> None:
     assert ranking.union_terms(query.And([query.Term("content", "a"), query.Term("content", "b")])) is None
     assert ranking.query_groups(query.And([query.Term("content", "a"), query.Term("content", "b")])) == [
         [("content", "a", 1.0)], [("content", "b", 1.0)]]
-    assert ranking.query_groups(query.And([query.Term("content", "a"), query.Phrase("words", ["b", "c"])])) is None
+    assert ranking.query_groups(query.And([query.Term("content", "a"), query.Phrase("words", ["b", "c"], slop=2)])) is None
     assert ranking.query_groups(query.AndNot(query.Term("content", "a"), query.Term("content", "b"))) is None
     assert ranking.union_terms(query.Or([query.Term("content", "a"), query.Not(query.Term("content", "b"))])) is None
-    assert ranking.union_terms(query.Or([query.Term("content", "a"), query.Phrase("words", ["b", "c"])])) is None
+    assert ranking.union_terms(query.Or([query.Term("content", "a"), query.Phrase("words", ["b", "c"])])) == [
+        ("content", "a", 1.0), ("words", ("b", "c"), 1.0)]
+    assert ranking.union_terms(query.Or([query.Term("content", "a"), query.Phrase("words", ["b"])])) is None
     assert ranking.union_terms(query.Or([query.Term("content", "a")], boost=3.0)) == [("content", "a", 3.0)]

@@ -16,17 +16,23 @@ each with a fallback to the public way if they are not what is expected.
 """
 from __future__ import annotations
 
+import functools
 import heapq
+import io
+import pickle
+import zlib
 from array import array
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, compress, islice, repeat
+from operator import add, eq, lt, mul, sub, truediv
 from typing import Any
 
 from whoosh import query, scoring
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher
 from whoosh.columns import NumericColumn
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 Key = tuple[str, str]  # (segment id, field name)
 LOAD_AT = 8  # a segment's lengths are loaded once 1/LOAD_AT of its pages' were asked for
@@ -34,17 +40,18 @@ _LENGTH_OF_BYTE = [(byte_to_length(byte) if byte else 0) or 1 for byte in range(
 
 
 class SegmentLengths:
-    """Field lengths per segment, loaded once a segment has been asked for an eighth as many
-    lengths as it holds pages: loading (one read of a byte per page) costs about what that
-    many single reads do, so a CGI process answering one search never pays for a load it
-    cannot use up."""
+    """Field lengths per segment, kept as Whoosh stores them (one byte per page, which
+    `_LENGTH_OF_BYTE` turns into a length), loaded once a segment has been asked for an eighth
+    as many lengths as it holds pages: loading (one read of a byte per page) costs about what
+    that many single reads do, so a CGI process answering one search never pays for a load
+    it cannot use up."""
 
     def __init__(self) -> None:
-        self._loaded: dict[Key, array[int]] = {}
+        self._loaded: dict[Key, bytes] = {}
         self._wanted: Counter[Key] = Counter()
 
-    def lengths(self, reader: Any, fieldname: str, text: Any) -> array[int] | None:
-        """The loaded lengths for `reader`'s segment, counting the pages matching `text` as wanted."""
+    def lengths(self, reader: Any, fieldname: str, text: Any) -> bytes | None:
+        """The loaded length bytes for `reader`'s segment, counting the pages matching `text` as wanted."""
         segment = reader.segment()
         if segment is None:  # not a single segment's reader
             return None
@@ -53,7 +60,7 @@ class SegmentLengths:
         if loaded is None:
             self._wanted[key] += reader.doc_frequency(fieldname, text)
             if self._wanted[key] >= reader.doc_count_all() // LOAD_AT:
-                loaded = self._loaded[key] = _all_lengths(reader, fieldname)
+                loaded = self._loaded[key] = _all_length_bytes(reader, fieldname)
         return loaded
 
     def keep_only_segments_of(self, searcher: Any) -> None:
@@ -66,21 +73,24 @@ class SegmentLengths:
                     table.pop(key, None)
 
 
-def _all_lengths(reader: Any, fieldname: str) -> array[int]:
-    """Every page's length of the field in one segment, as `doc_field_length(n, field, 1) or 1`
-    gives them: read as the one byte per page Whoosh's lengths column holds (at 100,000 pages
-    asking page by page took 0.3 s, on the first searches of every process)."""
+def _all_length_bytes(reader: Any, fieldname: str) -> bytes:
+    """Every page's length byte of the field in one segment (0 for a page without it): the
+    lengths column read whole (at 100,000 pages asking page by page took 0.3 s, on the first
+    searches of every process)."""
+    pages = reader.doc_count_all()
     try:
         column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)  # noqa: SLF001
         if type(column) is not NumericColumn.Reader or column._fixedlen != 1:  # noqa: SLF001
             raise TypeError(column)
-        raw = column._dbfile.get(column._basepos, column._count)  # noqa: SLF001
-        lengths = array("I", [_LENGTH_OF_BYTE[byte] for byte in raw])
-        lengths.extend([1] * (reader.doc_count_all() - len(lengths)))  # pages without the field
-        return lengths
+        raw: bytes = column._dbfile.get(column._basepos, column._count)  # noqa: SLF001
+        return raw[:pages].ljust(pages, b"\0")  # pages after the last with the field have none
     except (AttributeError, TypeError):  # another codec: ask page by page
-        return array("I", (reader.doc_field_length(docnum, fieldname, 1) or 1
-                           for docnum in range(reader.doc_count_all())))
+        return bytes(length_to_byte(reader.doc_field_length(docnum, fieldname, 0)) for docnum in range(pages))
+
+
+def length_of(length_bytes: bytes, docnum: int) -> int:
+    """A page's field length as `doc_field_length(docnum, field, 1) or 1` gives it."""
+    return _LENGTH_OF_BYTE[length_bytes[docnum]]
 
 
 class BM25F(scoring.BM25F):  # type: ignore[misc]
@@ -96,7 +106,7 @@ class BM25F(scoring.BM25F):  # type: ignore[misc]
             reader = searcher.reader()
             loaded = self.segment_lengths.lengths(reader, fieldname, text)
             if loaded is not None:
-                scorer.dfl = loaded.__getitem__
+                scorer.dfl = functools.partial(length_of, loaded)
                 scorer.loaded_lengths = loaded  # for rank_groups' block-at-a-time reading
         return scorer
 
@@ -105,6 +115,8 @@ def union_terms(node: Any, boost: float = 1.0) -> list[tuple[str, Any, float]] |
     """The (field, term, boost) of a query made only of terms joined by OR, else None."""
     if isinstance(node, query.Term):
         return [(node.fieldname, node.text, boost * node.boost)]
+    if type(node) is query.Phrase and node.slop == 1 and len(node.words) > 1:  # words side by side, in order
+        return [(node.fieldname, tuple(node.words), boost * node.boost)]
     if node is query.NullQuery:
         return []
     if type(node) is query.Or and not node.scale and not node.minmatch:
@@ -142,57 +154,188 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     number, score). Scores and ties are Whoosh's: each term's BM25F score (its postings skip
     deleted pages) times its boost, summed per page; equal scores in document order.
     """
-    # Scores in one array over every document and the matches in another: a dict of 30,000
-    # scores (a common word at 100,000 pages) took 13 MB at its peak, and left the process that
-    # much bigger for good; two flat blocks are handed back whole.
+    # Every loop over postings below runs inside map(), set and array methods: a Python loop
+    # doing the same took 0.5 µs a posting, 90 ms for a word on all of 100,000 pages.
     scores = array("d", bytes(8 * searcher.doc_count_all()))
-    groups_met = bytearray(len(scores))  # per document: how many groups, in order, it has matched
-    matched = array("q")
-    for group_number, group in enumerate(groups, 1):
+    matched: set[int] | None = None
+    deleted: set[int] = set()
+    for group_number, group in enumerate(groups):
+        in_group: set[int] = set()
         for subsearcher, offset in searcher.leaf_searchers():
             reader = subsearcher.reader()
+            terms = []
             for fieldname, text, boost in group:
+                words = text if isinstance(text, tuple) else (text,)
                 try:
-                    btext = searcher.schema[fieldname].to_bytes(text)
+                    field = searcher.schema[fieldname]
+                    bwords = tuple(field.to_bytes(word) for word in words)
                 except (KeyError, ValueError):  # as Whoosh's Term: no such field, or not a value of it
                     continue
-                if (fieldname, btext) not in reader:
-                    continue
-                for docnum, score in _scored_postings(subsearcher.postings(fieldname, btext), offset):
-                    if groups_met[docnum] == group_number - 1:
-                        groups_met[docnum] = group_number
-                        if group_number == 1:
-                            matched.append(docnum)
-                    scores[docnum] += score * boost
-    every = len(groups)
-    shown = [docnum for docnum in matched if groups_met[docnum] == every and docnum not in hidden]
-    best = heapq.nlargest(count, shown, key=lambda docnum: (scores[docnum], -docnum))
-    return len(shown), [(docnum, scores[docnum]) for docnum in best]
+                if all((fieldname, bword) in reader for bword in bwords):
+                    frequency = min(reader.doc_frequency(fieldname, bword) for bword in bwords)
+                    terms.append((frequency, fieldname, bwords if isinstance(text, tuple) else bwords[0], boost))
+            # The commonest term first: on the first group its pages have no score yet, so theirs
+            # is set rather than added to. (Adding in another order than Whoosh's can change a sum
+            # of three scores in its last bit, far below the 9 places the tests compare.)
+            terms.sort(key=lambda term: -term[0])
+            for number, (_, fieldname, btext, boost) in enumerate(terms):
+                fresh = group_number == 0 and number == 0
+                blocks = (_phrase_blocks(subsearcher, fieldname, btext, offset, deleted) if isinstance(btext, tuple)
+                          else _scored_blocks(subsearcher.postings(fieldname, btext), offset, deleted))
+                for docnums, term_scores in blocks:
+                    in_group.update(docnums)
+                    if boost != 1.0:
+                        term_scores = map(mul, term_scores, repeat(boost))
+                    if not fresh:
+                        term_scores = map(add, map(scores.__getitem__, docnums), term_scores)
+                    _consume(map(scores.__setitem__, docnums, term_scores))
+        matched = in_group if matched is None else matched & in_group
+    shown = sorted((matched or set()) - deleted - hidden)  # document order, for ties
+    if not shown or count <= 0:
+        return len(shown), []
+    lowest = heapq.nlargest(count, map(scores.__getitem__, shown))[-1]  # the score the last shown one has
+    above = compress(shown, map(lt, repeat(lowest), map(scores.__getitem__, shown)))
+    ranked = sorted(above, key=scores.__getitem__, reverse=True)  # stable: ties stay in document order
+    ranked += islice(compress(shown, map(eq, repeat(lowest), map(scores.__getitem__, shown))), count - len(ranked))
+    return len(shown), [(docnum, scores[docnum]) for docnum in ranked]
 
 
-def _scored_postings(postings: Any, offset: int) -> Iterator[tuple[int, float]]:
-    """(document number, BM25F score) of each posting. A term's postings on disk with field
-    lengths loaded (see BM25F) are read a block at a time and scored by the same arithmetic as
-    Whoosh's `bm25`, instead of through four method calls per posting."""
-    deleted: frozenset[int] = frozenset()
+def _scored_blocks(postings: Any, offset: int, deleted: set[int]) -> Iterator[tuple[list[int], Iterable[float]]]:
+    """A term's postings, a block at a time: (document numbers, their BM25F scores), the
+    segment's deleted pages left in and added to `deleted`. On disk, with the segment's field
+    lengths loaded (see BM25F), a block is scored by the same arithmetic as Whoosh's `bm25`
+    without a method call per posting; anything else is read through the matcher."""
     leaf = postings
     if type(leaf) is FilterMatcher and leaf._exclude and leaf.boost == 1.0:  # noqa: SLF001
-        deleted, leaf = frozenset(leaf._ids), leaf.child  # noqa: SLF001 (the segment's deleted pages)
+        deleted.update(map(add, leaf._ids, repeat(offset)))  # noqa: SLF001 (the segment's deleted pages)
+        leaf = leaf.child
     scorer: Any = getattr(leaf, "scorer", None)
-    lengths = getattr(scorer, "loaded_lengths", None)
-    if type(leaf) is not W3LeafMatcher or type(scorer) is not scoring.BM25FScorer or lengths is None:
-        score = postings.score
-        while postings.is_active():
-            yield offset + postings.id(), score()
-            postings.next()
+    lengths: bytes = getattr(scorer, "loaded_lengths", b"")
+    if type(leaf) is W3LeafMatcher and (type(scorer) is scoring.WeightScorer or
+                                        (type(scorer) is scoring.BM25FScorer and lengths)):
+        if type(scorer) is scoring.BM25FScorer:
+            idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+            k1_plus_1, one_minus_b = k1 + 1, 1 - b  # as bm25() works them out, so the sums come out the same
+            norm_of_byte = [k1 * (one_minus_b + b * length / avgfl) for length in _LENGTH_OF_BYTE]
+        for ids, weights, _values in postings_blocks(leaf):
+            docnums = list(map(add, ids, repeat(offset))) if offset else ids
+            if type(scorer) is scoring.WeightScorer:  # a field without lengths (pairs): the weight is the score
+                yield docnums, weights
+            else:
+                norms = map(norm_of_byte.__getitem__, map(lengths.__getitem__, ids))
+                yield docnums, map(mul, repeat(idf), map(truediv, map(mul, weights, repeat(k1_plus_1)),
+                                                           map(add, weights, norms)))
         return
-    idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-    k1_plus_1, one_minus_b = k1 + 1, 1 - b  # as bm25() works them out, so the sums come out the same
-    leaf.reset()
-    while leaf.is_active():
-        leaf._read_ids()  # noqa: SLF001
-        leaf._read_weights()  # noqa: SLF001
-        for docid, tf in zip(leaf._ids, leaf._weights, strict=True):  # noqa: SLF001
-            if docid not in deleted:
-                yield offset + docid, idf * ((tf * k1_plus_1) / (tf + k1 * (one_minus_b + b * lengths[docid] / avgfl)))
-        leaf._next_block()  # noqa: SLF001
+    while postings.is_active():  # through the matcher, which skips deleted pages itself
+        docnums, term_scores = [], []
+        for _ in range(128):  # Whoosh's block size
+            docnums.append(offset + postings.id())
+            term_scores.append(postings.score())
+            postings.next()
+            if not postings.is_active():
+                break
+        yield docnums, term_scores
+
+
+def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], offset: int,
+                   deleted: set[int]) -> Iterator[tuple[list[int], Iterable[float]]]:
+    """The pages of one segment with the words side by side in this order, and Whoosh's score
+    for them (the sum of each word's BM25F score, added up as its matcher tree does), in one
+    block. Whoosh checks word positions through a tree of span objects: 20 µs a page, 0.8 s
+    for "the project" at 100,000 pages; here they are compared as sets of numbers."""
+    distinct = list(dict.fromkeys(words))
+    leaves, scorers = {}, {}
+    for word in distinct:
+        postings = subsearcher.postings(fieldname, word)
+        leaf = postings.child if type(postings) is FilterMatcher and postings._exclude else postings  # noqa: SLF001
+        scorer = getattr(leaf, "scorer", None)
+        if (type(leaf) is not W3LeafMatcher or type(scorer) is not scoring.BM25FScorer
+                or not getattr(scorer, "loaded_lengths", b"") or not leaf.format.supports("positions")):
+            matcher = query.Phrase(fieldname, [subsearcher.schema[fieldname].from_bytes(w) for w in words]
+                                   ).matcher(subsearcher)  # Whoosh's own way, which skips deleted pages
+            yield from _scored_blocks(matcher, offset, deleted)
+            return
+        if postings is not leaf:
+            deleted.update(map(add, postings._ids, repeat(offset)))  # noqa: SLF001
+        leaves[word], scorers[word] = leaf, scorer
+    # The rarest word's pages are the candidates; each other word keeps those it is on too.
+    distinct.sort(key=lambda word: subsearcher.reader().doc_frequency(fieldname, word))
+    found: dict[bytes, dict[int, tuple[float, bytes]]] = {}
+    candidates: set[int] | None = None
+    for word in distinct:
+        on: dict[int, tuple[float, bytes]] = {}
+        for ids, weights, values in postings_blocks(leaves[word]):
+            pairs = zip(ids, zip(weights, values, strict=True), strict=True)
+            on.update(pairs if candidates is None else compress(pairs, map(candidates.__contains__, ids)))
+        found[word] = on
+        candidates = set(on)
+    positions: dict[bytes, list[int]] = {}
+    docnums, phrase_scores = [], []
+    for docnum in sorted(candidates or ()):
+        for word in distinct:
+            positions[word] = _positions(found[word][docnum][1])
+        starts = set(positions[words[0]])
+        for place, word in enumerate(words[1:], 1):
+            starts.intersection_update(map(sub, positions[word], repeat(place)))
+        if starts:
+            docnums.append(offset + docnum)
+            phrase_scores.append(_tree_sum([_bm25(scorers[word], found[word][docnum][0], docnum) for word in words]))
+    yield docnums, phrase_scores
+
+
+def _positions(value: bytes) -> list[int]:
+    """The word positions in a posting's value (Whoosh's Positions format: a count, then the
+    pickled gaps, its closing '.' sometimes left off)."""
+    return list(accumulate(pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
+
+
+def _bm25(scorer: Any, weight: float, docnum: int) -> float:
+    """One posting's score, by the arithmetic of Whoosh's `bm25` (as _scored_blocks works it out)."""
+    k1, b = scorer.K1, scorer.B
+    length = _LENGTH_OF_BYTE[scorer.loaded_lengths[docnum]]
+    return float(scorer.idf * ((weight * (k1 + 1)) / (weight + k1 * ((1 - b) + b * length / scorer.avgfl))))
+
+
+def _tree_sum(values: list[float]) -> float:
+    """A sum added up in the order of Whoosh's binary tree of matchers (make_binary_tree)."""
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+
+
+def postings_blocks(leaf: W3LeafMatcher) -> Iterator[tuple[list[int], Sequence[float], Sequence[Any]]]:
+    """A term's postings on disk a block at a time: (document numbers, weights, values).
+
+    The term's postings are one stretch of the file: a 4-byte tag, then blocks of a signed
+    4-byte length (negative for the last), a pickled tuple of block facts (its first item
+    the number of postings, its fourth the compression) and the pickled, maybe zlib-packed,
+    (ids as gaps, weights, values). Read here in one piece: Whoosh's matcher reads a block
+    with some 27 small reads, more than its postings cost to score."""
+    length = leaf._length  # noqa: SLF001
+    if isinstance(length, tuple):  # as Whoosh's term info sometimes leaves it (its matcher never uses it)
+        (length,) = length
+    whole = leaf._postfile.get(leaf._startoffset, length)  # noqa: SLF001
+    if whole[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"postings without their tag at {leaf._startoffset}")  # noqa: SLF001
+    stream = io.BytesIO(whole)
+    position, last = 4, False  # after the tag
+    while not last:
+        size = int.from_bytes(whole[position:position + 4], "big", signed=True)
+        last, size = size < 0, abs(size)
+        stream.seek(position + 4)
+        count, _max_id, _max_weight, compression, *_lengths = pickle.load(stream)
+        packed = whole[stream.tell():position + 4 + size]
+        ids, weights, values = pickle.loads(zlib.decompress(packed) if compression else packed)
+        ids = list(ids) if leaf._byteids else list(accumulate(ids))  # noqa: SLF001
+        if weights is None:
+            weights = [1.0] * count
+        elif isinstance(weights, float):
+            weights = [weights] * count
+        yield ids, weights, values
+        position += 4 + size
+
+
+def _consume(iterator: Iterator[Any]) -> None:
+    """Run an iterator to its end (the loop runs in C)."""
+    deque(iterator, maxlen=0)

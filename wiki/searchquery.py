@@ -101,7 +101,8 @@ def as_pairs(parsed: Any) -> Any:
         if len(words) == 1:
             return query.Term("words", words[0])
         if all(word in COMMON_WORDS for word in words):
-            return query.And([query.Term("pairs", f"{first}_{second}") for first, second in itertools.pairwise(words)])
+            pairs = [query.Term("pairs", f"{first}_{second}") for first, second in itertools.pairwise(words)]
+            return pairs[0] if len(pairs) == 1 else query.And(pairs)
         return parsed
     if isinstance(parsed, query.compound.CompoundQuery) or hasattr(parsed, "child"):
         return parsed.apply(as_pairs)
