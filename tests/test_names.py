@@ -126,3 +126,18 @@ def test_links_to_impossible_names_render_as_text_that_explains(client: WikiClie
     assert client.save("Linker", text).status_code == 303
     html = client.get("/Linker").get_data(as_text=True)
     assert "Not a possible page name" in html or "macro-list" in html
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\n", blacklist_categories=("Cs",)), max_size=12),
+                max_size=30))
+def test_a_page_list_behaves_as_the_list_of_its_names(listed: list[str]) -> None:
+    pages = names.PageList(listed)
+    assert len(pages) == len(listed) and list(pages) == listed and pages == listed
+    assert [pages[number] for number in range(-len(listed), len(listed))] == listed + listed
+    assert pages[2:7] == listed[2:7] and pages[::-2] == listed[::-2]
+    for name in [*listed, "absent\u00e9", ""]:
+        assert (name in pages) == (name in listed)
+    assert names.PageList.from_lines("\n".join(listed)) == pages or listed == [""]  # (one empty line reads as none)
+    with pytest.raises(IndexError):
+        pages[len(listed)]
+    assert pages != [*listed, "one more"]

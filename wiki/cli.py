@@ -114,7 +114,7 @@ def _one_malloc_arena() -> None:
         pass
 
 
-def _record_links(config: Config, pages: list[str], progress: Callable[[int, int], None] | None = None) -> list[str]:
+def _record_links(config: Config, pages: Sequence[str], progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Redo the link table's entries of `pages`, importing the renderer only if some are to be
     redone: `wiki check --repair` of anything else needs only the standard library."""
     if not pages:

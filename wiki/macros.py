@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -146,7 +146,7 @@ def _time_element(moment: datetime, with_time: bool) -> etree.Element:
     return element
 
 
-def _regex_matches(pattern_text: str, pages: list[str]) -> list[str]:
+def _regex_matches(pattern_text: str, pages: Sequence[str]) -> list[str]:
     """The pages whose names match a regular expression from the page text, within REGEX_SECONDS
     for all of them (the `regex` package can stop a search; `re` cannot, and a 40-character
     pattern can take hours)."""

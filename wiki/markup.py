@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 import xml.etree.ElementTree as etree
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -93,7 +93,7 @@ class LinkContext:
     attachment_url: Callable[[str, str], str] = _no_url
     attachments_url: Callable[[str], str] = _no_url
     attachment_exists: Callable[[str, str], bool] = _nothing
-    list_pages: Callable[[], list[str]] = list
+    list_pages: Callable[[], Sequence[str]] = list
     recent: Callable[[int], list[LogEntry]] = lambda count: []
     read_page: Callable[[str], str | None] = lambda name: None
     attachments: Callable[[str], list[tuple[str, int]]] = lambda page: []  # (file name, bytes)

@@ -14,7 +14,7 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from wiki.acltable import AclTable
@@ -53,7 +53,7 @@ class PageScan:
         self.acl_table.take(name, self.acls, self.groups, text)
 
 
-def record_links(config: Config, pages: list[str], progress: Callable[[int, int], None] | None = None,
+def record_links(config: Config, pages: Sequence[str], progress: Callable[[int, int], None] | None = None,
                  out: TextIO = sys.stderr, full: bool = False) -> list[str]:
     """Record in the link table what each of `pages` links to now (after a change the table
     missed). A page that cannot be read is named on `out` and skipped; returns those skipped."""

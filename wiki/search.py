@@ -17,7 +17,7 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -258,10 +258,10 @@ class SearchIndex:
             self._swap_in(self.building, built, read_mark(self.building), read_held(self.building))
             return True
 
-    def _build_plan(self) -> tuple[list[str], int]:
+    def _build_plan(self) -> tuple[Sequence[str], int]:
         """The sliced build's pages and how many are done, starting one if there is none."""
         try:
-            pages = (self.building / BUILD_PAGES_FILE).read_text("utf-8").split("\n")[:-1]
+            pages: Sequence[str] = (self.building / BUILD_PAGES_FILE).read_text("utf-8").split("\n")[:-1]
             done = int((self.building / BUILD_DONE_FILE).read_text("ascii"))
             if _has_toc(self.building) and read_mark(self.building) >= 0:
                 return pages, done

@@ -13,7 +13,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 
 from wiki import __version__
@@ -29,6 +29,7 @@ from wiki.errors import (
     StorageFull,
     StorageUnavailable,
 )
+from wiki.names import PageList
 from wiki.pagecache import PageCache
 from wiki.stamps import PageStamps
 from wiki.storage import Author, Merger, PageRevision, PageStore
@@ -117,7 +118,7 @@ class Site:
         self._next_recovery = 0.0
         self._evaluator: tuple[str, Evaluator] | None = None
         self._visibility: dict[tuple[str, tuple[str, ...]], Visibility] = {}
-        self._letters: dict[tuple[str, str], dict[str, list[str]]] = {}  # see pages_by_letter
+        self._letters: dict[tuple[str, str], dict[str, PageList]] = {}  # see pages_by_letter
         self._templates: tuple[str, list[str]] = ("", [])  # (pageset token, pages), see `templates`
 
     # Keys -----------------------------------------------------------------
@@ -230,11 +231,11 @@ class Site:
         """What rendered HTML may depend on of the reader: readers of one class may share it."""
         return hashlib.sha1("\x00".join(self.permissions().principals(reader)).encode("utf-8")).hexdigest()[:12]
 
-    def readable(self, reader: Reader, pages: list[str]) -> list[str]:
+    def readable(self, reader: Reader, pages: Sequence[str]) -> Sequence[str]:
         visible = self.visibility(reader)
         return pages if visible.everything else [name for name in pages if visible(name)]
 
-    def pages_by_letter(self, reader: Reader) -> dict[str, list[str]]:
+    def pages_by_letter(self, reader: Reader) -> dict[str, PageList]:
         """The pages `reader` may read, grouped by first letter (`index_letter`), in order: made
         once per set of pages and view class (for the page index of a large wiki)."""
         key = (self.store.pageset_token(), self.view_class(reader))
@@ -242,9 +243,10 @@ class Site:
             found = self._letters.get(key)
         if found is not None:
             return found
-        found = {}
+        grouped: dict[str, list[str]] = {}
         for name in self.readable(reader, self.store.list_pages()):
-            found.setdefault(index_letter(name), []).append(name)
+            grouped.setdefault(index_letter(name), []).append(name)
+        found = {letter: PageList(names) for letter, names in grouped.items()}  # kept compact (see PageList)
         with self._lock:
             if len(self._letters) >= MAX_LETTER_INDEXES:
                 self._letters.pop(next(iter(self._letters)))
@@ -432,7 +434,7 @@ class Site:
                 follows_the_wiki()
             return readable(page) and attachments.exists(page, filename)
 
-        def list_pages() -> list[str]:
+        def list_pages() -> Sequence[str]:
             follows_the_wiki()
             return self.readable(reader, self.store.list_pages())
 

@@ -36,6 +36,7 @@ from wiki.errors import (
     WikiError,
     storage_error,
 )
+from wiki.names import PageList
 from wiki.recovery import PENDING_DIR, PendingChanges, derive_current, revision_file
 
 LOCK_TIMEOUT = 10.0
@@ -69,7 +70,7 @@ class PageStore(PendingChanges):
         self.global_log = self.root / "edit-log"
         self.pageset_file = self.root / "pageset"
         self.pending_dir = self.root / PENDING_DIR
-        self._listed: tuple[str, list[str]] | None = None  # (pageset token, list_pages()) last read
+        self._listed: tuple[str, PageList] | None = None  # (pageset token, list_pages()) last read
         self.lock_timeout = lock_timeout
         self._pages_path = str(self.pages_dir)
         self._pageset_path = str(self.pageset_file)
@@ -156,8 +157,8 @@ class PageStore(PendingChanges):
                 return None
         return None
 
-    def list_pages(self) -> list[str]:
-        """Names of every existing (not deleted) page, sorted.
+    def list_pages(self) -> PageList:
+        """Names of every existing (not deleted) page, sorted (compactly: see PageList).
 
         Kept in cache/page-list under the pageset token, which changes exactly when a page
         is created or deleted: so listing 10,000 pages is one file read, not 30,000 stats.
@@ -170,12 +171,12 @@ class PageStore(PendingChanges):
         try:
             stored_token, _, listing = cache.read_text("utf-8").partition("\n")
             if stored_token == token:
-                pages = listing.split("\n") if listing else []
+                pages = PageList.from_lines(listing)
                 self._listed = (token, pages)
                 return pages
         except (FileNotFoundError, UnicodeDecodeError):
             pass
-        pages = self._scan_pages()
+        pages = PageList(self._scan_pages())
         write_best_effort(cache, (token + "\n" + "\n".join(pages)).encode("utf-8"))
         self._listed = (token, pages)
         return pages

@@ -252,7 +252,7 @@ def _with_section(wiki: Site, name: str, revision: int, section: int, new: str) 
 
 def readable_templates(wiki: Site, request: WikiRequest) -> list[str]:
     """The pages a new page may start from: named ...Template, and readable by this person."""
-    return wiki.readable(request.reader, wiki.templates())
+    return list(wiki.readable(request.reader, wiki.templates()))
 
 
 def creatable(wiki: Site, request: WikiRequest, typed: str) -> str | None:
