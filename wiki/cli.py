@@ -16,6 +16,7 @@ from wiki.errors import WikiError
 from wiki.storage import Author, PageStore
 
 STARTER_AUTHOR = Author(user_id="flatwiki")
+MMAP_THRESHOLD = 256 * 1024  # see _tune_malloc
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -91,25 +92,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # waitress receives a whole body before the app sees it: its limit must be ours, or a
     # client could make it buffer up to 1 GiB (its default) before our 413.
-    _one_malloc_arena()
+    _tune_malloc()
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="flatwiki", _quiet=True,
                    max_request_body_size=config.largest_body())
     return 0
 
 
-def _one_malloc_arena() -> None:
-    """Have glibc's malloc serve every thread from one pool, before waitress starts its threads.
+def _tune_malloc() -> None:
+    """Set glibc's malloc to give memory back, before waitress starts its threads.
 
-    By default each thread gets pools of its own, and memory freed in one is not reused by
-    another: at 100,000 pages `wiki serve` ended a mixed run at 111 MB of RSS with them and
-    90 MB with one. The threads take turns under the GIL anyway. MALLOC_ARENA_MAX, if set, wins."""
+    - One pool for every thread: by default each thread gets pools of its own, and memory
+      freed in one is not reused by another. At 100,000 pages `wiki serve` ended a mixed run
+      at 111 MB of RSS with them and 90 MB with one. The threads take turns under the GIL anyway.
+    - Blocks of 256 KB and more mapped on their own, and unmapped when freed: by default that
+      size rises to that of the largest block freed so far, after which a search's score array
+      or a list's copy came from the heap and stayed there. A mixed run ended 13 MB lower.
+
+    MALLOC_ARENA_MAX and MALLOC_MMAP_THRESHOLD_, if set, win."""
     import ctypes
     import platform
 
-    if "MALLOC_ARENA_MAX" in os.environ or platform.libc_ver()[0] != "glibc":
+    if platform.libc_ver()[0] != "glibc":
         return
     try:
-        ctypes.CDLL(None).mallopt(-8, 1)  # M_ARENA_MAX
+        mallopt = ctypes.CDLL(None).mallopt
+        if "MALLOC_ARENA_MAX" not in os.environ:
+            mallopt(-8, 1)  # M_ARENA_MAX
+        if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+            mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
     except (OSError, AttributeError):
         pass
 
