@@ -137,3 +137,25 @@ def test_only_plain_unions_take_the_short_way() -> None:
         ("content", "a", 1.0), ("words", ("b", "c"), 1.0)]
     assert ranking.union_terms(query.Or([query.Term("content", "a"), query.Phrase("words", ["b"])])) is None
     assert ranking.union_terms(query.Or([query.Term("content", "a")], boost=3.0)) == [("content", "a", 3.0)]
+
+
+@pytest.mark.parametrize("chunk", [ranking.TABLE_CHUNK, 40, 4])  # 4: shorter than any entry
+def test_a_prefix_s_terms_are_counted_as_whoosh_counts_them(index: SearchIndex, monkeypatch: pytest.MonkeyPatch,
+                                                            chunk: int) -> None:
+    author = Author(address="192.0.2.9")
+    for i in range(0, 30, 4):  # a second segment, with deleted documents
+        index.store.save(f"Page{i}", f"gardening gardener garden{i} filler", base_revision=1, author=author)
+    index.search("catch up")
+    monkeypatch.setattr(ranking, "TABLE_CHUNK", chunk)
+    opened = whoosh_index.open_dir(str(index.directory))
+    with opened.searcher() as searcher:
+        reader = searcher.reader()
+        assert len(list(reader.leaf_readers())) > 1
+        for fieldname, prefix in (("content", "gard"), ("content", "fill"), ("title", "page"), ("content", "zz"),
+                                  ("words", "g"), ("pairs", "of")):
+            expected = {text: reader.doc_frequency(fieldname, text)
+                        for _, text in query.Prefix(fieldname, prefix).expanded_terms(reader)}
+            assert ranking.prefix_frequencies(reader, fieldname, prefix.encode()) == expected
+            if fieldname == "content" and prefix == "gard":
+                assert len(expected) > 8 and len(set(expected.values())) > 1
+    opened.close()

@@ -400,3 +400,19 @@ def test_a_phrase_of_common_words_is_found_exactly_by_its_pairs(empty_index: Sea
     assert names_found(empty_index, '"best of the"') == []  # mixed: positions, exactly
     assert names_found(empty_index, '"of the best"') == ["Longer"]
     assert re.search(r">of</mark> <mark[^>]*>the</mark>", empty_index.search('"of the"').hits[0].snippet)
+
+
+def test_a_prefix_stands_for_its_most_frequent_words(empty_index: SearchIndex) -> None:
+    from wiki.searchquery import MAX_EXPANSIONS
+
+    words = [f"zeb{chr(ord('a') + number)}x" for number in range(MAX_EXPANSIONS + 3)]
+    for number, word in enumerate(words):  # the first word on one page, the last on eleven
+        for copy in range(number + 1):
+            save(empty_index.store, f"Page{number}x{copy}", f"{word} and more")
+    save(empty_index.store, "Updated", "zebax once")  # an edit leaves a deleted document, still counted
+    save(empty_index.store, "Updated", "zebax twice")
+    assert set(names_found(empty_index, "zebax")) == {"Page0x0", "Updated"}
+    first = empty_index.search("zeb*")
+    found = {hit.name for page in range(1, first.pages + 1) for hit in empty_index.search("zeb*", page=page).hits}
+    assert found == {f"Page{number}x{copy}" for number in range(3, len(words)) for copy in range(number + 1)}
+    assert first.total == len(found)  # the three rarest words (zebax counted twice) were left out

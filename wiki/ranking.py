@@ -20,6 +20,7 @@ import functools
 import heapq
 import io
 import pickle
+import struct
 import zlib
 from array import array
 from collections import Counter, deque
@@ -29,8 +30,9 @@ from operator import add, le, mul, not_, sub, truediv
 from typing import Any
 
 from whoosh import query, scoring
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader
 from whoosh.columns import NumericColumn
+from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -351,6 +353,60 @@ def postings_blocks(leaf: W3LeafMatcher) -> Iterator[tuple[list[int], Sequence[f
             weights = [weights] * count
         yield ids, weights, values
         position += 4 + size
+
+
+_ENTRY_HEAD = struct.Struct("!ii")  # a term table entry's key and value lengths (whoosh.filedb.filetables)
+_FIELD_NUMBER = struct.Struct("!H")  # a term's key: its field's number, then the term
+_PAGE_COUNT = struct.Struct("!I")
+_PAGE_COUNT_AT = 5  # in a W3TermInfo: flags (1 byte), total weight (4), then the page count
+TABLE_CHUNK = 1 << 16
+
+
+def prefix_frequencies(reader: Any, fieldname: str, prefix: bytes) -> dict[bytes, int] | None:
+    """Every term of the field that starts with `prefix`, and on how many pages (deleted ones
+    included, as `doc_frequency` counts them), from each segment's term table read in
+    chunks; None if a segment is not of the layout expected. A prefix like `con` stands for
+    4,457 terms at 100,000 pages (identifiers of code blocks among them): asking Whoosh for
+    each one's count took 50 ms, and listing them through its reader 78 ms."""
+    found: dict[bytes, int] = {}
+    for leaf, _ in reader.leaf_readers():
+        terms: Any = getattr(leaf, "_terms", None)
+        table: Any = getattr(terms, "_tindex", None)
+        if type(terms) is not W3TermsReader or type(table) is not OrderedHashReader:
+            return None
+        number = terms._fieldmap.get(fieldname)  # noqa: SLF001
+        if number is None:  # no page of this segment has the field
+            continue
+        start = _FIELD_NUMBER.pack(number) + prefix
+        for key, value in _table_entries(table, table.closest_key_pos(start)):
+            if not key.startswith(start):
+                break
+            term = key[_FIELD_NUMBER.size:]
+            found[term] = found.get(term, 0) + _PAGE_COUNT.unpack_from(value, _PAGE_COUNT_AT)[0]
+    return found
+
+
+def _table_entries(table: OrderedHashReader, position: int | None) -> Iterator[tuple[bytes, bytes]]:
+    """A term table's (key, value) entries in order from `position`, read a chunk at a time
+    (Whoosh reads each entry's lengths, key and value with a call apiece)."""
+    end = table.endofdata
+    while position is not None and position < end:
+        chunk = table.dbfile.get(position, min(TABLE_CHUNK, end - position))
+        at = 0
+        while at + _ENTRY_HEAD.size <= len(chunk):
+            key_length, value_length = _ENTRY_HEAD.unpack_from(chunk, at)
+            key_at = at + _ENTRY_HEAD.size
+            value_at = key_at + key_length
+            if value_at + value_length > len(chunk):
+                break
+            yield chunk[key_at:value_at], chunk[value_at:value_at + value_length]
+            at = value_at + value_length
+        if at == 0:  # an entry longer than a chunk: read it alone
+            key_length, value_length = _ENTRY_HEAD.unpack(table.dbfile.get(position, _ENTRY_HEAD.size))
+            entry = table.dbfile.get(position + _ENTRY_HEAD.size, key_length + value_length)
+            yield entry[:key_length], entry[key_length:]
+            at = _ENTRY_HEAD.size + key_length + value_length
+        position += at
 
 
 def _consume(iterator: Iterator[Any]) -> None:

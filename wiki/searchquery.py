@@ -13,6 +13,8 @@ from typing import Any
 
 from whoosh import qparser, query
 
+from wiki import ranking
+
 MAX_QUERY_CHARS = 500
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 MAX_EXPANSIONS = 8
@@ -129,9 +131,22 @@ def _most_frequent(node: Any, reader: Any) -> Any:
     if not isinstance(node, query.PatternQuery):
         return node
     field = reader.schema[node.fieldname]
-    terms = [field.from_bytes(text) for _, text in node.expanded_terms(reader)]
-    if len(terms) > MAX_EXPANSIONS:
-        terms = sorted(terms, key=lambda term: reader.doc_frequency(node.fieldname, term), reverse=True)[:MAX_EXPANSIONS]
+    counted = None
+    if type(node) is query.Prefix:
+        try:
+            counted = ranking.prefix_frequencies(reader, node.fieldname, field.to_bytes(node.text))
+        except ValueError:  # not a value of the field: Whoosh's way finds nothing either
+            counted = None
+    if counted is not None:  # (in Whoosh's order, so equal counts keep it)
+        most = sorted(counted)
+        if len(most) > MAX_EXPANSIONS:
+            most = sorted(most, key=counted.__getitem__, reverse=True)[:MAX_EXPANSIONS]
+        terms = [field.from_bytes(text) for text in most]
+    else:
+        terms = [field.from_bytes(text) for _, text in node.expanded_terms(reader)]
+        if len(terms) > MAX_EXPANSIONS:
+            terms = sorted(terms, key=lambda term: reader.doc_frequency(node.fieldname, term),
+                           reverse=True)[:MAX_EXPANSIONS]
     if not terms:
         return query.NullQuery
     expansion = query.Or([query.Term(node.fieldname, term) for term in terms], boost=node.boost)
