@@ -95,6 +95,9 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
         query.And([query.Term("content", "garden"), query.Term("content", "word")], boost=1.5),
         query.And([query.Term("content", "garden"), query.Term("content", "nowhere")]),
         query.Or([query.Term("pairs", "of_the"), query.Term("content", "filler")]),  # a field without lengths
+        query.And([query.Term("content", "garden"), query.Term("content", "filler"), query.Term("content", "word"),
+                   query.Term("title", "twin", boost=3.0)]),  # Twin has all but filler
+        query.And([query.Term("content", "garden"), query.Term("content", "filler"), query.Term("content", "word")]),
     ]
     queries += [  # phrases: words side by side, in order (positions compared as sets, not by Whoosh)
         query.Or([query.Phrase("title", ["page", "3"]), query.Phrase("words", ["filler", "words"])]),

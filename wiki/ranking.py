@@ -162,33 +162,20 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     # 7 MB at its peak, and a server kept much of that for good.
     pages = searcher.doc_count_all()
     scores = array("d", bytes(8 * pages))
-    matched: bytearray | None = None
     found = array("q")  # the pages the first group matched, each once (in no particular order)
     deleted: set[int] = set()
-    for group_number, group in enumerate(groups):
+    plans = sorted((_plan(searcher, group) for group in groups), key=lambda plan: plan[0])
+    matched: bytearray | None = None  # the pages that matched every group so far
+    # The rarest group first: each later one scores only the pages all before it matched.
+    for group_number, (_, segments) in enumerate(plans):
         in_group = bytearray(pages)
         mark = in_group.__setitem__
-        for subsearcher, offset in searcher.leaf_searchers():
-            reader = subsearcher.reader()
-            terms = []
-            for fieldname, text, boost in group:
-                words = text if isinstance(text, tuple) else (text,)
-                try:
-                    field = searcher.schema[fieldname]
-                    bwords = tuple(field.to_bytes(word) for word in words)
-                except (KeyError, ValueError):  # as Whoosh's Term: no such field, or not a value of it
-                    continue
-                if all((fieldname, bword) in reader for bword in bwords):
-                    frequency = min(reader.doc_frequency(fieldname, bword) for bword in bwords)
-                    terms.append((frequency, fieldname, bwords if isinstance(text, tuple) else bwords[0], boost))
-            # The commonest term first: on the first group its pages have no score yet, so theirs
-            # is set rather than added to. (Adding in another order than Whoosh's can change a sum
-            # of three scores in its last bit, far below the 9 places the tests compare.)
-            terms.sort(key=lambda term: -term[0])
-            for number, (_, fieldname, btext, boost) in enumerate(terms):
+        for subsearcher, offset, terms in segments:
+            for number, (fieldname, btext, boost) in enumerate(terms):
                 fresh = group_number == 0 and number == 0
-                blocks = (_phrase_blocks(subsearcher, fieldname, btext, offset, deleted) if isinstance(btext, tuple)
-                          else _scored_blocks(subsearcher.postings(fieldname, btext), offset, deleted))
+                blocks = (_phrase_blocks(subsearcher, fieldname, btext, offset, deleted, matched)
+                          if isinstance(btext, tuple)
+                          else _scored_blocks(subsearcher.postings(fieldname, btext), offset, deleted, matched))
                 for docnums, term_scores in blocks:
                     if fresh:
                         found.extend(docnums)
@@ -200,7 +187,7 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
                     if not fresh:
                         term_scores = map(add, map(scores.__getitem__, docnums), term_scores)
                     _consume(map(scores.__setitem__, docnums, term_scores))
-        matched = in_group if matched is None else _both(matched, in_group)
+        matched = in_group
     if matched is None:
         return 0, []
     _consume(map(matched.__setitem__, deleted.union(hidden), repeat(0)))
@@ -213,13 +200,36 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     return len(shown), [(docnum, scores[docnum]) for docnum in ranked]
 
 
-def _both(first: bytearray, second: bytearray) -> bytearray:
-    """The pages marked in both (a byte of 1 per page marked), in one pass of big-integer ANDs."""
-    both = int.from_bytes(first, "little") & int.from_bytes(second, "little")
-    return bytearray(both.to_bytes(len(first), "little"))
+Terms = list[tuple[str, Any, float]]  # (field, term or a phrase's words as bytes, boost)
 
 
-def _scored_blocks(postings: Any, offset: int, deleted: set[int]) -> Iterator[tuple[list[int], Iterable[float]]]:
+def _plan(searcher: Any, group: list[tuple[str, Any, float]]) -> tuple[int, list[tuple[Any, int, Terms]]]:
+    """A group's terms in each segment that has them, its commonest first (on the first group
+    its pages have no score yet, so theirs is set rather than added to: adding in another order
+    than Whoosh's can change a sum of three scores in its last bit, far below the 9 places the
+    tests compare), and how many postings it has in all."""
+    postings, segments = 0, []
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        terms = []
+        for fieldname, text, boost in group:
+            words = text if isinstance(text, tuple) else (text,)
+            try:
+                field = searcher.schema[fieldname]
+                bwords = tuple(field.to_bytes(word) for word in words)
+            except (KeyError, ValueError):  # as Whoosh's Term: no such field, or not a value of it
+                continue
+            if all((fieldname, bword) in reader for bword in bwords):
+                frequency = min(reader.doc_frequency(fieldname, bword) for bword in bwords)
+                terms.append((frequency, fieldname, bwords if isinstance(text, tuple) else bwords[0], boost))
+        terms.sort(key=lambda term: -term[0])
+        postings += sum(term[0] for term in terms)
+        segments.append((subsearcher, offset, [term[1:] for term in terms]))
+    return postings, segments
+
+
+def _scored_blocks(postings: Any, offset: int, deleted: set[int],
+                   keep: bytearray | None = None) -> Iterator[tuple[list[int], Iterable[float]]]:
     """A term's postings, a block at a time: (document numbers, their BM25F scores), the
     segment's deleted pages left in and added to `deleted`. On disk, with the segment's field
     lengths loaded (see BM25F), a block is scored by the same arithmetic as Whoosh's `bm25`
@@ -238,6 +248,10 @@ def _scored_blocks(postings: Any, offset: int, deleted: set[int]) -> Iterator[tu
             norm_of_byte = [k1 * (one_minus_b + b * length / avgfl) for length in _LENGTH_OF_BYTE]
         for ids, weights, _values in postings_blocks(leaf):
             docnums = list(map(add, ids, repeat(offset))) if offset else ids
+            if keep is not None:  # only these pages can match: the others are not scored
+                kept = list(map(keep.__getitem__, docnums))
+                ids, docnums = list(compress(ids, kept)), list(compress(docnums, kept))
+                weights = list(compress(weights, kept))
             if type(scorer) is scoring.WeightScorer:  # a field without lengths (pairs): the weight is the score
                 yield docnums, weights
             else:
@@ -248,8 +262,10 @@ def _scored_blocks(postings: Any, offset: int, deleted: set[int]) -> Iterator[tu
     while postings.is_active():  # through the matcher, which skips deleted pages itself
         docnums, term_scores = [], []
         for _ in range(128):  # Whoosh's block size
-            docnums.append(offset + postings.id())
-            term_scores.append(postings.score())
+            docnum = offset + postings.id()
+            if keep is None or keep[docnum]:
+                docnums.append(docnum)
+                term_scores.append(postings.score())
             postings.next()
             if not postings.is_active():
                 break
@@ -257,7 +273,7 @@ def _scored_blocks(postings: Any, offset: int, deleted: set[int]) -> Iterator[tu
 
 
 def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], offset: int,
-                   deleted: set[int]) -> Iterator[tuple[list[int], Iterable[float]]]:
+                   deleted: set[int], keep: bytearray | None = None) -> Iterator[tuple[list[int], Iterable[float]]]:
     """The pages of one segment with the words side by side in this order, and Whoosh's score
     for them (the sum of each word's BM25F score, added up as its matcher tree does), in one
     block. Whoosh checks word positions through a tree of span objects: 20 µs a page, 0.8 s
@@ -272,7 +288,7 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
                 or not getattr(scorer, "loaded_lengths", b"") or not leaf.format.supports("positions")):
             matcher = query.Phrase(fieldname, [subsearcher.schema[fieldname].from_bytes(w) for w in words]
                                    ).matcher(subsearcher)  # Whoosh's own way, which skips deleted pages
-            yield from _scored_blocks(matcher, offset, deleted)
+            yield from _scored_blocks(matcher, offset, deleted, keep)
             return
         if postings is not leaf:
             deleted.update(map(add, postings._ids, repeat(offset)))  # noqa: SLF001
@@ -285,17 +301,20 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
         on: dict[int, tuple[float, bytes]] = {}
         for ids, weights, values in postings_blocks(leaves[word]):
             pairs = zip(ids, zip(weights, values, strict=True), strict=True)
-            on.update(pairs if candidates is None else compress(pairs, map(candidates.__contains__, ids)))
+            if candidates is not None:
+                on.update(compress(pairs, map(candidates.__contains__, ids)))
+            elif keep is not None:  # only these pages can match
+                on.update(compress(pairs, map(keep.__getitem__, map(add, ids, repeat(offset)))))
+            else:
+                on.update(pairs)
         found[word] = on
         candidates = set(on)
-    positions: dict[bytes, list[int]] = {}
     docnums, phrase_scores = [], []
+    first, rest = words[0], list(enumerate(words[1:], 1))
     for docnum in sorted(candidates or ()):
-        for word in distinct:
-            positions[word] = _positions(found[word][docnum][1])
-        starts = set(positions[words[0]])
-        for place, word in enumerate(words[1:], 1):
-            starts.intersection_update(map(sub, positions[word], repeat(place)))
+        starts = set(_positions(found[first][docnum][1]))
+        for place, word in rest:
+            starts.intersection_update(map(sub, _positions(found[word][docnum][1]), repeat(place)))
         if starts:
             docnums.append(offset + docnum)
             phrase_scores.append(_tree_sum([_bm25(scorers[word], found[word][docnum][0], docnum) for word in words]))
