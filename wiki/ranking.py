@@ -2,17 +2,21 @@
 
 BM25F divides by the length of the field in every matching page. Whoosh reads that
 length from the segment file for each match, which was a third of the time of a
-search for a common word. A long-running process keeps the lengths as an array
-instead; segments never change once written (deletions only hide pages), so the
-array stays right for as long as the segment exists.
+search for a common word. A long-running process keeps the lengths (one byte per page,
+as Whoosh stores them) instead; segments never change once written (deletions only
+hide pages), so they stay right for as long as the segment exists.
 
-Most searches are a word, a prefix or a few words: terms joined by OR, and such
-unions joined by AND. For those, adding up each term's scores page by page cost half
-of what Whoosh's matcher tree and collector do, and reading the postings a block at a
-time halved that again (measured at 100,000 pages), with the same scores and order
-(see `rank_groups`; tests/test_ranking.py compares them with Whoosh's). This reads a
-few of Whoosh's internals (the block arrays of its postings and its lengths column),
-each with a fallback to the public way if they are not what is expected.
+Most searches are a word, a prefix, a few words or a phrase: terms (or phrases) joined
+by OR, and such unions joined by AND. For those, `rank_groups` reads each term's
+postings in one piece and scores them inside map() and array methods, the rarest group
+first; a phrase's word positions are compared as sets of numbers. That avoids a method
+call or more per posting in Whoosh's matcher tree and collector (bench/scale.py has the
+figures), with the same scores and order (tests/test_ranking.py compares them). A prefix's most frequent
+words are found by reading the term tables in chunks (`prefix_frequencies`).
+
+This reads Whoosh 2.7's file layouts (postings blocks, the lengths column, term tables
+and term infos, the Positions format), each with a fallback to the public way if what
+it finds is not what it expects; pyproject.toml keeps Whoosh below 2.8.
 """
 from __future__ import annotations
 
