@@ -140,4 +140,6 @@ def test_a_page_list_behaves_as_the_list_of_its_names(listed: list[str]) -> None
     assert names.PageList.from_lines("\n".join(listed)) == pages or listed == [""]  # (one empty line reads as none)
     with pytest.raises(IndexError):
         pages[len(listed)]
+    for suffix in ("a", "Template", "\u00e9"):
+        assert pages.ending_with(suffix) == [name for name in listed if name.endswith(suffix)]
     assert pages != [*listed, "one more"]

@@ -259,8 +259,7 @@ class Site:
         token = self.store.pageset_token()
         known = self._templates
         if known[0] != token:
-            known = self._templates = (token, [name for name in self.store.list_pages()
-                                               if name.endswith(TEMPLATE_SUFFIX)])
+            known = self._templates = (token, self.store.list_pages().ending_with(TEMPLATE_SUFFIX))
         return known[1]
 
     def readable_changes(self, reader: Reader, entries: list[LogEntry]) -> list[LogEntry]:
