@@ -87,6 +87,9 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
                                                              boost=2.0)]),
         query.Or([query.Term("content", "garden"), query.Term("content", "word")]),
         query.Term("content", "nowhere"),
+        query.Or([query.Term("title", "twin"), query.Term("content", "word", boost=2.0), query.Term("title", "twain")]),
+        query.Or([query.Term("title", "twain"), query.Term("title", "twin"), query.Term("title", "page3")]),  # few
+        query.Or([query.Term("title", "0"), query.Term("pairs", "of_the")]),  # few; Common0 has both
         query.Or([query.Term("revision", "not a number"), query.Term("no_such_field", "x"), query.Term("content", "word")]),
     ]
     queries += [  # unions joined by AND

@@ -29,7 +29,7 @@ import zlib
 from array import array
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress, filterfalse, repeat
 from operator import add, le, mul, not_, sub, truediv
 from typing import Any
 
@@ -169,11 +169,16 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     found = array("q")  # the pages the first group matched, each once (in no particular order)
     deleted: set[int] = set()
     plans = sorted((_plan(searcher, group) for group in groups), key=lambda plan: plan[0])
+    # One group (a word, a prefix, a phrase) needs no marks: a page it matched has a score. When
+    # it has many postings, its pages are found afterwards by their scores, in one pass over
+    # the array, rather than by looking up each posting's page as it comes.
+    single = len(plans) == 1
+    scan = single and plans[0][0] > pages // 4 and all(boost > 0 for _, _, boost in groups[0])
     matched: bytearray | None = None  # the pages that matched every group so far
     # The rarest group first: each later one scores only the pages all before it matched.
     for group_number, (_, segments) in enumerate(plans):
-        in_group = bytearray(pages)
-        mark = in_group.__setitem__
+        in_group = bytearray(0 if single else pages)
+        seen = scores.__getitem__ if single else in_group.__getitem__
         for subsearcher, offset, terms in segments:
             for number, (fieldname, btext, boost) in enumerate(terms):
                 fresh = group_number == 0 and number == 0
@@ -181,21 +186,26 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
                           if isinstance(btext, tuple)
                           else _scored_blocks(subsearcher.postings(fieldname, btext), offset, deleted, matched))
                 for docnums, term_scores in blocks:
-                    if fresh:
-                        found.extend(docnums)
-                    elif group_number == 0:
-                        found.extend(compress(docnums, map(not_, map(in_group.__getitem__, docnums))))
-                    _consume(map(mark, docnums, repeat(1)))
+                    if group_number == 0 and not scan:
+                        found.extend(docnums if fresh else compress(docnums, map(not_, map(seen, docnums))))
+                    if not single:
+                        _consume(map(in_group.__setitem__, docnums, repeat(1)))
                     if boost != 1.0:
                         term_scores = map(mul, term_scores, repeat(boost))
                     if not fresh:
                         term_scores = map(add, map(scores.__getitem__, docnums), term_scores)
                     _consume(map(scores.__setitem__, docnums, term_scores))
         matched = in_group
-    if matched is None:
+    excluded = deleted.union(hidden)
+    if single:
+        if scan:
+            found = array("q", compress(range(pages), scores))
+        shown = array("q", filterfalse(excluded.__contains__, found)) if excluded else found
+    elif matched is None:  # (no groups)
         return 0, []
-    _consume(map(matched.__setitem__, deleted.union(hidden), repeat(0)))
-    shown = array("q", compress(found, map(matched.__getitem__, found)))
+    else:
+        _consume(map(matched.__setitem__, excluded, repeat(0)))
+        shown = array("q", compress(found, map(matched.__getitem__, found)))
     if not shown or count <= 0:
         return len(shown), []
     lowest = heapq.nlargest(count, map(scores.__getitem__, shown))[-1]  # the score the last shown one has
