@@ -166,3 +166,21 @@ def test_a_prefix_s_terms_are_counted_as_whoosh_counts_them(index: SearchIndex, 
             if fieldname == "content" and prefix == "gard":
                 assert len(expected) > 8 and len(set(expected.values())) > 1
     opened.close()
+
+
+def test_a_damaged_term_table_is_refused_rather_than_read_for_ever() -> None:
+    import struct
+
+    class Table:  # a term table's file: one good entry, then one whose key length is negative
+        data = struct.pack("!ii", 3, 2) + b"\x00\x01a" + b"xy" + struct.pack("!ii", -8, 0) + b"rest of file"
+        endofdata = len(data)
+
+        class dbfile:  # noqa: N801 (as OrderedHashReader names it)
+            @staticmethod
+            def get(position: int, length: int) -> bytes:
+                return Table.data[position:position + length]
+
+    entries = ranking._table_entries(Table(), 0)  # type: ignore[arg-type]
+    assert next(entries) == (b"\x00\x01a", b"xy")
+    with pytest.raises(ValueError, match="damaged term table"):
+        list(entries)

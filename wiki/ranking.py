@@ -431,6 +431,8 @@ def _table_entries(table: OrderedHashReader, position: int | None) -> Iterator[t
         at = 0
         while at + _ENTRY_HEAD.size <= len(chunk):
             key_length, value_length = _ENTRY_HEAD.unpack_from(chunk, at)
+            if key_length < 0 or value_length < 0:  # (it would read the same entry for ever)
+                raise ValueError(f"a damaged term table: entry at {position + at}")
             key_at = at + _ENTRY_HEAD.size
             value_at = key_at + key_length
             if value_at + value_length > len(chunk):
@@ -439,6 +441,8 @@ def _table_entries(table: OrderedHashReader, position: int | None) -> Iterator[t
             at = value_at + value_length
         if at == 0:  # an entry longer than a chunk: read it alone
             key_length, value_length = _ENTRY_HEAD.unpack(table.dbfile.get(position, _ENTRY_HEAD.size))
+            if key_length < 0 or value_length < 0:
+                raise ValueError(f"a damaged term table: entry at {position}")
             entry = table.dbfile.get(position + _ENTRY_HEAD.size, key_length + value_length)
             yield entry[:key_length], entry[key_length:]
             at = _ENTRY_HEAD.size + key_length + value_length
