@@ -169,11 +169,12 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     found = array("q")  # the pages the first group matched, each once (in no particular order)
     deleted: set[int] = set()
     plans = sorted((_plan(searcher, group) for group in groups), key=lambda plan: plan[0])
-    # One group (a word, a prefix, a phrase) needs no marks: a page it matched has a score. When
-    # it has many postings, its pages are found afterwards by their scores, in one pass over
-    # the array, rather than by looking up each posting's page as it comes.
-    single = len(plans) == 1
-    scan = single and plans[0][0] > pages // 4 and all(boost > 0 for _, _, boost in groups[0])
+    # One group (a word, a prefix, a phrase) needs no marks: a page it matched has a score above
+    # 0 (its boosts are; so is Whoosh's idf, log(N / (n + 1)) + 1, and a weight). When it has
+    # many postings, its pages are found afterwards by their scores, in one pass over the
+    # array, rather than by looking up each posting's page as it comes.
+    single = len(plans) == 1 and all(boost > 0 for _, _, boost in groups[0])
+    scan = single and plans[0][0] > pages // 4
     matched: bytearray | None = None  # the pages that matched every group so far
     # The rarest group first: each later one scores only the pages all before it matched.
     for group_number, (_, segments) in enumerate(plans):
