@@ -258,9 +258,7 @@ def _scored_blocks(postings: Any, offset: int, deleted: set[int],
     if type(leaf) is W3LeafMatcher and (type(scorer) is scoring.WeightScorer or
                                         (type(scorer) is scoring.BM25FScorer and lengths)):
         if type(scorer) is scoring.BM25FScorer:
-            idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-            k1_plus_1, one_minus_b = k1 + 1, 1 - b  # as bm25() works them out, so the sums come out the same
-            norm_of_byte = [k1 * (one_minus_b + b * length / avgfl) for length in _LENGTH_OF_BYTE]
+            idf, k1_plus_1, norm_of_byte = _bm25_parts(scorer)
         for ids, weights, _values in postings_blocks(leaf):
             docnums = list(map(add, ids, repeat(offset))) if offset else ids
             if keep is not None:  # only these pages can match: the others are not scored
@@ -295,11 +293,12 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
     with all the words: 0.78 s for "the project" at 100,000 pages. Here they are compared as
     sets of numbers: 0.27 s, most of it unpickling the positions of "the"."""
     distinct = list(dict.fromkeys(words))
-    leaves, scorers = {}, {}
+    leaves: dict[bytes, Any] = {}
+    scorers: dict[bytes, tuple[tuple[float, float, list[float]], bytes]] = {}
     for word in distinct:
         postings = subsearcher.postings(fieldname, word)
         leaf = postings.child if type(postings) is FilterMatcher and postings._exclude else postings  # noqa: SLF001
-        scorer = getattr(leaf, "scorer", None)
+        scorer: Any = getattr(leaf, "scorer", None)
         if (type(leaf) is not W3LeafMatcher or type(scorer) is not scoring.BM25FScorer
                 or not getattr(scorer, "loaded_lengths", b"") or not leaf.format.supports("positions")):
             matcher = query.Phrase(fieldname, [subsearcher.schema[fieldname].from_bytes(w) for w in words]
@@ -308,7 +307,7 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
             return
         if postings is not leaf:
             deleted.update(map(add, postings._ids, repeat(offset)))  # noqa: SLF001
-        leaves[word], scorers[word] = leaf, scorer
+        leaves[word], scorers[word] = leaf, (_bm25_parts(scorer), scorer.loaded_lengths)
     # The rarest word's pages are the candidates; each other word keeps those it is on too.
     distinct.sort(key=lambda word: subsearcher.reader().doc_frequency(fieldname, word))
     found: dict[bytes, dict[int, tuple[float, bytes]]] = {}
@@ -335,7 +334,7 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
             starts.intersection_update(map(sub, _positions(found[word][docnum][1]), repeat(place)))
         if starts:
             docnums.append(offset + docnum)
-            phrase_scores.append(_tree_sum([_bm25(scorers[word], found[word][docnum][0], docnum) for word in words]))
+            phrase_scores.append(_tree_sum([_bm25(*scorers[word], found[word][docnum][0], docnum) for word in words]))
     yield docnums, phrase_scores
 
 
@@ -345,11 +344,17 @@ def _positions(value: bytes) -> list[int]:
     return list(accumulate(pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
 
 
-def _bm25(scorer: Any, weight: float, docnum: int) -> float:
-    """One posting's score, by the arithmetic of Whoosh's `bm25` (as _scored_blocks works it out)."""
-    k1, b = scorer.K1, scorer.B
-    length = _LENGTH_OF_BYTE[scorer.loaded_lengths[docnum]]
-    return float(scorer.idf * ((weight * (k1 + 1)) / (weight + k1 * ((1 - b) + b * length / scorer.avgfl))))
+def _bm25_parts(scorer: Any) -> tuple[float, float, list[float]]:
+    """A term's score is idf * ((weight * k1_plus_1) / (weight + norm_of_byte[length byte])):
+    the arithmetic of Whoosh's `bm25`, worked out in its order so the sums come out the same."""
+    idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+    return idf, k1 + 1, [k1 * ((1 - b) + b * length / avgfl) for length in _LENGTH_OF_BYTE]
+
+
+def _bm25(parts: tuple[float, float, list[float]], lengths: bytes, weight: float, docnum: int) -> float:
+    """One posting's score (see _bm25_parts)."""
+    idf, k1_plus_1, norm_of_byte = parts
+    return idf * ((weight * k1_plus_1) / (weight + norm_of_byte[lengths[docnum]]))
 
 
 def _tree_sum(values: list[float]) -> float:
@@ -367,9 +372,9 @@ def postings_blocks(leaf: W3LeafMatcher) -> Iterator[tuple[list[int], Sequence[f
     4-byte length (negative for the last), a pickled tuple of block facts (its first item
     the number of postings, its fourth the compression) and the pickled, maybe zlib-packed,
     (ids as gaps, weights, values). Read here in one piece: Whoosh's matcher reads a block
-    with some 27 small reads, more than its postings cost to score."""
+    with some 20 small reads, more than its postings cost to score."""
     length = leaf._length  # noqa: SLF001
-    if isinstance(length, tuple):  # as Whoosh's term info sometimes leaves it (its matcher never uses it)
+    if isinstance(length, tuple):  # as Whoosh's term info holds it, read from disk (its matcher never uses it)
         (length,) = length
     whole = leaf._postfile.get(leaf._startoffset, length)  # noqa: SLF001
     if whole[:4] != WHOOSH3_HEADER_MAGIC:
