@@ -6,6 +6,7 @@ written. Also: which words of the text a matching page contains, for its snippet
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -136,17 +137,15 @@ def _most_frequent(node: Any, reader: Any) -> Any:
         try:
             counted = ranking.prefix_frequencies(reader, node.fieldname, field.to_bytes(node.text))
         except ValueError:  # not a value of the field: Whoosh's way finds nothing either
-            counted = None
-    if counted is not None:  # (in Whoosh's order, so equal counts keep it)
-        most = sorted(counted)
-        if len(most) > MAX_EXPANSIONS:
-            most = sorted(most, key=counted.__getitem__, reverse=True)[:MAX_EXPANSIONS]
-        terms = [field.from_bytes(text) for text in most]
+            pass
+    if counted is None:
+        texts = [text for _, text in node.expanded_terms(reader)]
+        frequency: Callable[[bytes], int] = functools.partial(reader.doc_frequency, node.fieldname)
     else:
-        terms = [field.from_bytes(text) for _, text in node.expanded_terms(reader)]
-        if len(terms) > MAX_EXPANSIONS:
-            terms = sorted(terms, key=lambda term: reader.doc_frequency(node.fieldname, term),
-                           reverse=True)[:MAX_EXPANSIONS]
+        texts, frequency = sorted(counted), counted.__getitem__  # (in Whoosh's order: equal counts keep it)
+    if len(texts) > MAX_EXPANSIONS:
+        texts = sorted(texts, key=frequency, reverse=True)[:MAX_EXPANSIONS]
+    terms = [field.from_bytes(text) for text in texts]
     if not terms:
         return query.NullQuery
     expansion = query.Or([query.Term(node.fieldname, term) for term in terms], boost=node.boost)
