@@ -1,6 +1,10 @@
 """Ranking with field lengths held in memory scores exactly as Whoosh's BM25F does."""
 from __future__ import annotations
 
+import pickle
+import random
+import zlib
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +15,7 @@ from whoosh import query, scoring
 
 from wiki import ranking
 from wiki.search import SearchIndex, make_schema
+from wiki.searchlayout import PackedPositions, positions_of
 from wiki.storage import Author, PageStore
 
 
@@ -184,3 +189,44 @@ def test_a_damaged_term_table_is_refused_rather_than_read_for_ever() -> None:
     assert next(entries) == (b"\x00\x01a", b"xy")
     with pytest.raises(ValueError, match="damaged term table"):
         list(entries)
+
+
+def test_the_best_scores_are_found_in_the_array_s_bytes_ties_in_page_order() -> None:
+    rng = random.Random(7)
+    one = array("d", [1.0]).tobytes()
+    # Two neighbouring numbers whose bytes hold 1.0's eight across their boundary: not a page of 1.0.
+    straddling = array("d")
+    straddling.frombytes(b"\x01\x00\x00\x00" + one[:4] + one[4:] + b"\x02\x00\x00\x00")
+    for _round in range(200):
+        scores = array("d", (rng.choice([0.0, 0.0, 0.5, 1.0, 1.0, 2.0, rng.random()]) for _ in range(rng.randrange(1, 60))))
+        at = rng.randrange(len(scores))
+        scores[at:at + 2] = straddling
+        positive = sum(1 for score in scores if score > 0)
+        for count in (0, 1, 3, 20, positive):
+            expected = sorted(((docnum, score) for docnum, score in enumerate(scores) if score > 0),
+                              key=lambda pair: (-pair[1], pair[0]))[:min(count, positive)]
+            assert ranking._best_scores(scores, min(count, positive)) == expected  # noqa: SLF001
+
+
+def test_positions_are_stored_as_numbers_and_found_far_into_a_page(store: PageStore) -> None:
+    author = Author(address="192.0.2.9")
+    store.save("Long", "filler " * 70_000 + "far away", base_revision=0, author=author)  # past 65,535 words
+    store.save("Short", "far away and away far", base_revision=0, author=author)
+    index = SearchIndex(store.root / "index", store)
+    index.rebuild()
+    assert [hit.name for hit in index.search('"far away"').hits] == ["Short", "Long"]
+    assert index.search('"away far"').total == 1
+    opened = whoosh_index.open_dir(str(index.directory))
+    with opened.searcher() as searcher:
+        postings = searcher.postings("words", "away")
+        assert type(postings.format) is PackedPositions
+        leaf = postings.child if hasattr(postings, "child") else postings
+        (ids, _weights, values), = ranking.postings_blocks(leaf)
+        far, near = (list(positions_of(value)) for value in values)  # (the words field starts with the title)
+        assert len(far) == 1 and far[0] > 70_000 and len(near) == 2 and near[1] - near[0] == 2
+        assert PackedPositions().decode_positions(values[0]) == far
+        # The block was pickled with the newest protocol (Whoosh's own writer uses 2).
+        whole = leaf._postfile.get(leaf._startoffset, leaf._length[0] if isinstance(leaf._length, tuple)  # noqa: SLF001
+                                   else leaf._length)  # noqa: SLF001
+        assert zlib.decompress(whole[whole.index(b".", 8) + 1:])[:2] == bytes([0x80, pickle.HIGHEST_PROTOCOL])
+    opened.close()

@@ -18,8 +18,9 @@ Who may import whom: a module imports only from its own row and the rows below i
                                                          and diffs; MoinMoin markup to Markdown
     domain parts  macros  defuse  searchquery            <<Macros>>; hostile Markdown made cheap; the
                   ranking  snippets  searchupkeep        query language; BM25F; passages; index upkeep;
-                  spam  sections                         BadContent patterns and textchas; a page's
-                                                         headings and sections, for editing one
+                  searchlayout  spam  sections           the index's postings on disk; BadContent
+                                                         patterns and textchas; a page's headings and
+                                                         sections, for editing one
     derived data  pagecache  rendercache  links          stored responses, rendered HTML, the link table,
                   drafts  consistency  acltable          unsaved editor text, `wiki check` and repairs,
                   backup  stamps  listcache              every page's ACL lines and every group's members,

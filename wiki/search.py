@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import analysis, fields, index
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.lang import stemmer_for_language
 from whoosh.writing import LockError
@@ -33,6 +32,7 @@ from wiki import names, ranking
 from wiki.acl import EVERYTHING, Visibility
 from wiki.atomic import write_atomically
 from wiki.errors import PageNotFound, storage_error
+from wiki.searchlayout import LeanCodec, with_packed_positions
 from wiki.searchquery import MAX_QUERY_CHARS, QueryParser, bound_expansions, cleaned, common_pairs, plain_words, searched_words
 from wiki.searchupkeep import (
     apply_log,
@@ -47,7 +47,7 @@ from wiki.snippets import SnippetMaker
 from wiki.storage import PageStore
 
 SCHEMA_FILE = "flatwiki-schema"
-SCHEMA_VERSION = "3"  # raise it whenever make_schema() changes: older indexes are rebuilt
+SCHEMA_VERSION = "4"  # raise it whenever make_schema() changes: older indexes are rebuilt
 WRITER_TIMEOUT = 0.2
 PAGE_SIZE = 20
 MAX_SUGGESTED_WORDS = 12  # each costs a walk of the word list: "did you mean" for the first few only
@@ -60,16 +60,6 @@ BUILD_PAGES_FILE = "flatwiki-build-pages"  # a sliced build's list of pages, in 
 BUILD_DONE_FILE = "flatwiki-build-done"  # how many of them it has taken
 
 
-class LeanCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's own codec without the lengths of each block's shortest and longest page: they
-    serve only block skipping (optimize=True), which no search here uses, and making them
-    reads back a field length for every posting written, a fifth of what a build takes
-    (measured: 3,000 pages in 13.6 s with them, 10.7 s without). Its name is recorded in
-    every segment, so it must keep it: an index whose codec is gone is rebuilt."""
-
-    length_stats = False
-
-
 def _title_analyzer() -> analysis.Analyzer:
     # "FrontPage" and "Help/Syntax" are found by "front", "page", "syntax" and whole.
     return analysis.RegexTokenizer() | analysis.IntraWordFilter(mergewords=True) | analysis.LowercaseFilter()
@@ -79,13 +69,13 @@ def make_schema() -> fields.Schema:
     return fields.Schema(
         name=fields.ID(unique=True, stored=True),
         key=fields.ID(),
-        title=fields.TEXT(analyzer=_title_analyzer(), field_boost=5.0),
+        title=with_packed_positions(fields.TEXT(analyzer=_title_analyzer(), field_boost=5.0)),
         # Stemmed words for matching and ranking, without positions: scoring a common word
         # then decodes a quarter of the data per page it is on.
         content=fields.TEXT(analyzer=analysis.StemmingAnalyzer(stemfn=stemmer_for_language("en")), stored=True,
                             phrase=False),
         # The words as written, with positions: "exact phrases" and "did you mean".
-        words=fields.TEXT(analyzer=analysis.StandardAnalyzer(stoplist=None), phrase=True),
+        words=with_packed_positions(fields.TEXT(analyzer=analysis.StandardAnalyzer(stoplist=None), phrase=True)),
         # Each two neighbouring words that are both among the commonest (searchquery.COMMON_WORDS),
         # as one term: "of the" is found by its postings, not by reading the positions on nearly
         # every page. (All pairs would triple the time an index takes to build.)
