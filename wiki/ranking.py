@@ -40,7 +40,7 @@ from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from wiki.searchlayout import PackedPositions, positions_of
+from wiki.searchlayout import PackedPositions, has_position, positions_of
 
 Key = tuple[str, str]  # (segment id, field name)
 LOAD_AT = 8  # a segment's lengths are loaded once 1/LOAD_AT of its pages' were asked for
@@ -176,7 +176,10 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     # many postings, its pages are counted and the best found afterwards by their scores,
     # with a few calls over the whole array (_best_scores), rather than gathered as they come.
     single = len(plans) == 1 and all(boost > 0 for _, _, boost in groups[0])
-    scan = single and plans[0][0] > pages // 4
+    # (A phrase's pages are few, however common its words: its count of postings says nothing.
+    # A boost below 1e-250 could make a score too small for _pages_above_zero.)
+    scan = (single and plans[0][0] > pages // 4 and not any(isinstance(text, tuple) for _, text, _ in groups[0])
+            and all(boost >= 1e-250 for _, _, boost in groups[0]))
     matched: bytearray | None = None  # the pages that matched every group so far
     # The rarest group first: each later one scores only the pages all before it matched.
     for group_number, (_, segments) in enumerate(plans):
@@ -202,8 +205,9 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     excluded = deleted.union(hidden)
     if scan:
         _consume(map(scores.__setitem__, excluded, repeat(0.0)))
-        shown_count = pages - scores.count(0.0)
-        return shown_count, _best_scores(scores, min(count, shown_count))
+        whole = scores.tobytes()
+        shown_count = _pages_above_zero(whole)
+        return shown_count, _best_scores(scores, whole, min(count, shown_count))
     if single:
         shown = array("q", filterfalse(excluded.__contains__, found)) if excluded else found
     elif matched is None:  # (no groups)
@@ -219,16 +223,26 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     return len(shown), [(docnum, scores[docnum]) for docnum in ranked]
 
 
-def _best_scores(scores: array[float], count: int) -> list[tuple[int, float]]:
-    """The `count` pages of highest score (all of them above 0), ties in page order. Each
-    step is one call over the whole array, where a pass through map() or compress() took
-    3–5 ms at 100,000 pages: a page of a given score is found by searching the array's bytes
-    for that number's 8."""
+_ZERO = bytes(8)  # 0.0 as a float's 8 bytes
+
+
+def _pages_above_zero(whole: bytes) -> int:
+    """How many of the scores in `whole` (an array('d')'s bytes) are above 0, all being 0 or
+    at least 1e-300: counting the 0s as runs of eight 0 bytes takes 0.1 ms at 100,000 pages,
+    array.count(0.0) 2.3 ms. A run can hold no part of a number above 1e-300: the byte with
+    its sign and exponent is never 0, and a run that starts inside one ends before it."""
+    return len(whole) // 8 - whole.count(_ZERO)
+
+
+def _best_scores(scores: array[float], whole: bytes, count: int) -> list[tuple[int, float]]:
+    """The `count` pages of highest score (all of them above 0), ties in page order; `whole`
+    is the array's bytes. Each step is one call over the whole array, where a pass through
+    map() or compress() took 3–5 ms at 100,000 pages: a page of a given score is found by
+    searching the bytes for that number's 8."""
     if count <= 0:
         return []
     best = heapq.nlargest(count, scores)
     lowest = best[-1]
-    whole = scores.tobytes()
     candidates = []
     for value in set(best):
         wanted = len(whole) if value > lowest else count - sum(map(lt, repeat(lowest), best))
@@ -320,8 +334,8 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
     """The pages of one segment with the words side by side in this order, and Whoosh's score
     for them (the sum of each word's BM25F score, added up as its matcher tree does), in one
     block. Whoosh checks word positions through a tree of span objects, about 25 µs a page
-    with all the words: 0.78 s for "the project" at 100,000 pages. Here they are compared as
-    sets of numbers: 0.27 s, most of it unpickling the positions of "the"."""
+    with all the words: 0.78 s for "the project" at 100,000 pages. Here the rarest word's
+    positions are a set of numbers, and the others' are searched for (see below)."""
     distinct = list(dict.fromkeys(words))
     leaves: dict[bytes, Any] = {}
     scorers: dict[bytes, tuple[tuple[float, float, list[float]], bytes]] = {}
@@ -338,33 +352,53 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
         if postings is not leaf:
             deleted.update(map(add, postings._ids, repeat(offset)))  # noqa: SLF001
         leaves[word], scorers[word] = leaf, (_bm25_parts(scorer), scorer.loaded_lengths)
-    # The rarest word's pages are the candidates; each other word keeps those it is on too.
+    # The rarest word's pages are the candidates, and its positions there the places where
+    # the phrase may start. Each other word, rarer first, is read a block at a time: on the
+    # candidates in the block, the starts it is not found after are dropped (its positions
+    # are searched, not decoded: "the" is on a page some 35 times, "project" twice).
     distinct.sort(key=lambda word: subsearcher.reader().doc_frequency(fieldname, word))
-    found: dict[bytes, dict[int, tuple[float, bytes]]] = {}
-    candidates: set[int] | None = None
-    for word in distinct:
-        on: dict[int, tuple[float, bytes]] = {}
+    anchor, anchor_place = distinct[0], words.index(distinct[0])
+    anchor_on: dict[int, tuple[float, bytes]] = {}
+    for ids, weights, values in postings_blocks(leaves[anchor]):
+        pairs = zip(ids, zip(weights, values, strict=True), strict=True)
+        if keep is not None:  # only these pages can match
+            anchor_on.update(compress(pairs, map(keep.__getitem__, map(add, ids, repeat(offset)))))
+        else:
+            anchor_on.update(pairs)
+    repeats = [place for place, word in enumerate(words) if word == anchor and place != anchor_place]
+
+    def anchor_starts(value: bytes) -> set[int]:
+        starts = set(map(sub, positions_of(value), repeat(anchor_place)))
+        if not repeats:
+            return starts
+        return {start for start in starts if all(has_position(value, start + place) for place in repeats)}
+
+    weight_of: dict[bytes, dict[int, float]] = {word: {} for word in distinct}
+    starts_of: dict[int, set[int]] | None = None  # after the first other word: a candidate's starts
+    for word in distinct[1:]:
+        (place, *more) = [place for place, each in enumerate(words) if each == word]
+        kept: dict[int, set[int]] = {}
+        candidates: dict[int, Any] = anchor_on if starts_of is None else starts_of
         for ids, weights, values in postings_blocks(leaves[word]):
-            pairs = zip(ids, zip(weights, values, strict=True), strict=True)
-            if candidates is not None:
-                on.update(compress(pairs, map(candidates.__contains__, ids)))
-            elif keep is not None:  # only these pages can match
-                on.update(compress(pairs, map(keep.__getitem__, map(add, ids, repeat(offset)))))
-            else:
-                on.update(pairs)
-        if not on:  # no page has all the words so far: the others need not be read
+            for at in compress(range(len(ids)), map(candidates.__contains__, ids)):
+                docnum, value = ids[at], values[at]
+                starts = anchor_starts(anchor_on[docnum][1]) if starts_of is None else starts_of[docnum]
+                starts = set(compress(starts, map(has_position, repeat(value), map(add, starts, repeat(place)))))
+                for later in more:  # the word again, further on
+                    starts = {start for start in starts if has_position(value, start + later)}
+                if starts:
+                    kept[docnum] = starts
+                    weight_of[word][docnum] = weights[at]
+        if not kept:  # no page has the words so far in this order: the others need not be read
             return
-        found[word] = on
-        candidates = set(on)
+        starts_of = kept
+    if starts_of is None:  # one word, repeated ("garden garden")
+        starts_of = {docnum: starts for docnum, (_, value) in anchor_on.items() if (starts := anchor_starts(value))}
     docnums, phrase_scores = [], []
-    first, rest = words[0], list(enumerate(words[1:], 1))
-    for docnum in sorted(candidates or ()):
-        starts = set(positions_of(found[first][docnum][1]))
-        for place, word in rest:
-            starts.intersection_update(map(sub, positions_of(found[word][docnum][1]), repeat(place)))
-        if starts:
-            docnums.append(offset + docnum)
-            phrase_scores.append(_tree_sum([_bm25(*scorers[word], found[word][docnum][0], docnum) for word in words]))
+    for docnum in sorted(starts_of):
+        weight_of[anchor][docnum] = anchor_on[docnum][0]
+        docnums.append(offset + docnum)
+        phrase_scores.append(_tree_sum([_bm25(*scorers[word], weight_of[word][docnum], docnum) for word in words]))
     yield docnums, phrase_scores
 
 

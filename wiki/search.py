@@ -47,7 +47,7 @@ from wiki.snippets import SnippetMaker
 from wiki.storage import PageStore
 
 SCHEMA_FILE = "flatwiki-schema"
-SCHEMA_VERSION = "4"  # raise it whenever make_schema() changes: older indexes are rebuilt
+SCHEMA_VERSION = "5"  # raise it whenever make_schema() changes: older indexes are rebuilt
 WRITER_TIMEOUT = 0.2
 PAGE_SIZE = 20
 MAX_SUGGESTED_WORDS = 12  # each costs a walk of the word list: "did you mean" for the first few only
