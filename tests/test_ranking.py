@@ -80,6 +80,7 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
         index.store.save(twin, "garden word", base_revision=0, author=author)
     for number, text in enumerate(("one of the garden words", "of the garden, of the words, of the filler")):
         index.store.save(f"Common{number}", text, base_revision=0, author=author)  # pairs of common words
+    index.store.save("Dense", "filler " * 40 + "seldom filler", base_revision=0, author=author)
     index.search("catch up")
     opened = whoosh_index.open_dir(str(index.directory))
     assert len(opened._segments()) > 1 and opened.doc_count_all() > opened.doc_count()  # noqa: SLF001
@@ -103,6 +104,11 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
         query.And([query.Term("content", "garden"), query.Term("content", "filler"), query.Term("content", "word"),
                    query.Term("title", "twin", boost=3.0)]),  # Twin has all but filler
         query.And([query.Term("content", "garden"), query.Term("content", "filler"), query.Term("content", "word")]),
+    ]
+    queries += [  # a word many times on a page, beside a rare one: its positions searched for one by one
+        query.Phrase("words", ["seldom", "filler"]),
+        query.Phrase("words", ["filler", "seldom"]),
+        query.Phrase("words", ["filler", "seldom", "seldom"]),
     ]
     queries += [  # phrases: words side by side, in order (positions compared as sets, not by Whoosh)
         query.Or([query.Phrase("title", ["page", "3"]), query.Phrase("words", ["filler", "words"])]),

@@ -41,6 +41,7 @@ def test_positions_are_stored_as_numbers_and_found_far_into_a_page(store: PageSt
     assert index.search('"away far"').total == 1
     assert index.search('"away and away far"').total == 1  # the rarest word twice, neither time first
     assert index.search('"away away"').total == index.search('"far away far"').total == 0
+    assert [hit.name for hit in index.search('"filler far"').hits] == ["Long"]  # 70,001 positions, one looked for
     opened = whoosh_index.open_dir(str(index.directory))
     with opened.searcher() as searcher:
         postings = searcher.postings("words", "away")

@@ -354,8 +354,9 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
         leaves[word], scorers[word] = leaf, (_bm25_parts(scorer), scorer.loaded_lengths)
     # The rarest word's pages are the candidates, and its positions there the places where
     # the phrase may start. Each other word, rarer first, is read a block at a time: on the
-    # candidates in the block, the starts it is not found after are dropped (its positions
-    # are searched, not decoded: "the" is on a page some 35 times, "project" twice).
+    # candidates in the block, the starts it is not found after are dropped. Its positions
+    # are read in place, not copied into a set; where it is on the page far more often than
+    # the starts are ("the" some 35 times, "project" twice), each start is looked for.
     distinct.sort(key=lambda word: subsearcher.reader().doc_frequency(fieldname, word))
     anchor, anchor_place = distinct[0], words.index(distinct[0])
     anchor_on: dict[int, tuple[float, bytes]] = {}
@@ -368,24 +369,27 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
     repeats = [place for place, word in enumerate(words) if word == anchor and place != anchor_place]
 
     def anchor_starts(value: bytes) -> set[int]:
-        starts = set(map(sub, positions_of(value), repeat(anchor_place)))
-        if not repeats:
-            return starts
-        return {start for start in starts if all(has_position(value, start + place) for place in repeats)}
+        positions = positions_of(value)
+        starts = set(map(sub, positions, repeat(anchor_place)))
+        for place in repeats:  # the word again, elsewhere in the phrase
+            starts.intersection_update(map(sub, positions, repeat(place)))
+        return starts
 
     weight_of: dict[bytes, dict[int, float]] = {word: {} for word in distinct}
     starts_of: dict[int, set[int]] | None = None  # after the first other word: a candidate's starts
     for word in distinct[1:]:
-        (place, *more) = [place for place, each in enumerate(words) if each == word]
+        places = [place for place, each in enumerate(words) if each == word]
         kept: dict[int, set[int]] = {}
         candidates: dict[int, Any] = anchor_on if starts_of is None else starts_of
         for ids, weights, values in postings_blocks(leaves[word]):
             for at in compress(range(len(ids)), map(candidates.__contains__, ids)):
                 docnum, value = ids[at], values[at]
                 starts = anchor_starts(anchor_on[docnum][1]) if starts_of is None else starts_of[docnum]
-                starts = set(compress(starts, map(has_position, repeat(value), map(add, starts, repeat(place)))))
-                for later in more:  # the word again, further on
-                    starts = {start for start in starts if has_position(value, start + later)}
+                for place in places:
+                    if len(value) > 16 * len(starts):  # (2 bytes a position): each start looked for
+                        starts = set(compress(starts, map(has_position, repeat(value), map(add, starts, repeat(place)))))
+                    else:
+                        starts = starts.intersection(map(sub, positions_of(value), repeat(place)))
                 if starts:
                     kept[docnum] = starts
                     weight_of[word][docnum] = weights[at]
