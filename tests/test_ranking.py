@@ -109,6 +109,7 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
         query.Phrase("words", ["seldom", "filler"]),
         query.Phrase("words", ["filler", "seldom"]),
         query.Phrase("words", ["filler", "seldom", "seldom"]),
+        query.Or([query.Phrase("words", ["seldom", "filler"]), query.Term("content", "garden")]),  # on every page
     ]
     queries += [  # phrases: words side by side, in order (positions compared as sets, not by Whoosh)
         query.Or([query.Phrase("title", ["page", "3"]), query.Phrase("words", ["filler", "words"])]),

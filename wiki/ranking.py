@@ -176,13 +176,11 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     # many postings, its pages are counted and the best found afterwards by their scores,
     # with a few calls over the whole array (_best_scores), rather than gathered as they come.
     single = len(plans) == 1 and all(boost > 0 for _, _, boost in groups[0])
-    # (A phrase's pages are few, however common its words: its count of postings says nothing.
-    # A boost below 1e-250 could make a score too small for _pages_above_zero.)
-    scan = (single and plans[0][0] > pages // 4 and not any(isinstance(text, tuple) for _, text, _ in groups[0])
-            and all(boost >= 1e-250 for _, _, boost in groups[0]))
+    # (A boost below 1e-250 could make a score too small for _pages_above_zero.)
+    scan = single and plans[0][1] > pages // 4 and all(boost >= 1e-250 for _, _, boost in groups[0])
     matched: bytearray | None = None  # the pages that matched every group so far
     # The rarest group first: each later one scores only the pages all before it matched.
-    for group_number, (_, segments) in enumerate(plans):
+    for group_number, (_, _, segments) in enumerate(plans):
         in_group = bytearray(0 if single else pages)
         seen = scores.__getitem__ if single else in_group.__getitem__
         for subsearcher, offset, terms in segments:
@@ -262,12 +260,14 @@ def _best_scores(scores: array[float], whole: bytes, count: int) -> list[tuple[i
 Terms = list[tuple[str, Any, float]]  # (field, term or a phrase's words as bytes, boost)
 
 
-def _plan(searcher: Any, group: list[tuple[str, Any, float]]) -> tuple[int, list[tuple[Any, int, Terms]]]:
-    """A group's terms in each segment that has them, its commonest first (on the first group
-    its pages have no score yet, so theirs is set rather than added to: adding in another order
+def _plan(searcher: Any, group: list[tuple[str, Any, float]]) -> tuple[int, int, list[tuple[Any, int, Terms]]]:
+    """How many postings a group has in all (a phrase counted by its rarest word), how many of
+    them are of terms rather than phrases (whose pages are few, however common their words),
+    and its terms in each segment that has them, its commonest first (on the first group its
+    pages have no score yet, so theirs is set rather than added to: adding in another order
     than Whoosh's can change a sum of three scores in its last bit, far below the 9 places the
-    tests compare), and how many postings it has in all."""
-    postings, segments = 0, []
+    tests compare)."""
+    postings, of_terms, segments = 0, 0, []
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
         terms = []
@@ -283,8 +283,9 @@ def _plan(searcher: Any, group: list[tuple[str, Any, float]]) -> tuple[int, list
                 terms.append((frequency, fieldname, bwords if isinstance(text, tuple) else bwords[0], boost))
         terms.sort(key=lambda term: -term[0])
         postings += sum(term[0] for term in terms)
+        of_terms += sum(term[0] for term in terms if not isinstance(term[2], tuple))
         segments.append((subsearcher, offset, [term[1:] for term in terms]))
-    return postings, segments
+    return postings, of_terms, segments
 
 
 def _scored_blocks(postings: Any, offset: int, deleted: set[int],
