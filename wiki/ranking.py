@@ -168,7 +168,7 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     # 7 MB at its peak, and a server kept much of that for good.
     pages = searcher.doc_count_all()
     scores = array("d", bytes(8 * pages))
-    found = array("q")  # the pages the first group matched, each once (in no particular order)
+    found = array("q")  # the pages the last group matched (so every group), each once, in no particular order
     deleted: set[int] = set()
     plans = sorted((_plan(searcher, group) for group in groups), key=lambda plan: plan[0])
     # One group (a word, a prefix, a phrase) needs no marks: a page it matched has a score above
@@ -179,10 +179,12 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     # (A boost below 1e-250 could make a score too small for _pages_above_zero.)
     scan = single and plans[0][1] > pages // 4 and all(boost >= 1e-250 for _, _, boost in groups[0])
     matched: bytearray | None = None  # the pages that matched every group so far
-    # The rarest group first: each later one scores only the pages all before it matched.
+    # The rarest group first: each later one scores only the pages all before it matched, so
+    # the pages the last one matches are those that match them all.
     for group_number, (_, _, segments) in enumerate(plans):
         in_group = bytearray(0 if single else pages)
         seen = scores.__getitem__ if single else in_group.__getitem__
+        last = group_number == len(plans) - 1
         for subsearcher, offset, terms in segments:
             for number, (fieldname, btext, boost) in enumerate(terms):
                 fresh = group_number == 0 and number == 0
@@ -190,8 +192,8 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
                           if isinstance(btext, tuple)
                           else _scored_blocks(subsearcher.postings(fieldname, btext), offset, deleted, matched))
                 for docnums, term_scores in blocks:
-                    if group_number == 0 and not scan:
-                        found.extend(docnums if fresh else compress(docnums, map(not_, map(seen, docnums))))
+                    if last and not scan:  # (a segment's first term in the group: all its pages are new)
+                        found.extend(docnums if number == 0 else compress(docnums, map(not_, map(seen, docnums))))
                     if not single:
                         _consume(map(in_group.__setitem__, docnums, repeat(1)))
                     if boost != 1.0:
@@ -206,13 +208,7 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
         whole = scores.tobytes()
         shown_count = _pages_above_zero(whole)
         return shown_count, _best_scores(scores, whole, min(count, shown_count))
-    if single:
-        shown = array("q", filterfalse(excluded.__contains__, found)) if excluded else found
-    elif matched is None:  # (no groups)
-        return 0, []
-    else:
-        _consume(map(matched.__setitem__, excluded, repeat(0)))
-        shown = array("q", compress(found, map(matched.__getitem__, found)))
+    shown = array("q", filterfalse(excluded.__contains__, found)) if excluded else found
     if not shown or count <= 0:
         return len(shown), []
     lowest = heapq.nlargest(count, map(scores.__getitem__, shown))[-1]  # the score the last shown one has
