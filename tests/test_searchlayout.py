@@ -47,7 +47,8 @@ def test_positions_are_stored_as_numbers_and_found_far_into_a_page(store: PageSt
         postings = searcher.postings("words", "away")
         assert type(postings.format) is PackedPositions
         leaf = postings.child if hasattr(postings, "child") else postings
-        (ids, _weights, values), = ranking.postings_blocks(leaf)
+        (ids, weights, values), = ranking.postings_blocks(leaf)
+        assert list(weights) == [1, 2] and all(type(weight) is int for weight in weights)  # (pickled as ints)
         far, near = (list(positions_of(value)) for value in values)  # (the words field starts with the title)
         assert len(far) == 1 and far[0] > 70_000 and len(near) == 2 and near[1] - near[0] == 2
         assert PackedPositions().decode_positions(values[0]) == far
