@@ -28,6 +28,7 @@ def test_a_position_is_found_by_its_bytes_and_only_where_a_number_starts() -> No
     # in two bytes each (257 is 01 01); with 70,000 they take four, 00 01 00 00 01 00 00 00 ...
     assert not has_position(packed.encode([256, 1]), 257) and has_position(packed.encode([256, 1]), 1)
     assert not has_position(packed.encode([256, 1, 70_000]), 65_536) and has_position(packed.encode([1, 70_000]), 1)
+    assert not has_position(packed.encode([70_000]), 2**32 - 1)  # (the mark's own bytes)
     assert len(packed.encode([3, 65_534])) == 4 and len(packed.encode([3, 65_535])) == 12  # (4 bytes mark them)
 
 

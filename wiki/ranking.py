@@ -381,7 +381,12 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
         for ids, weights, values in postings_blocks(leaves[word]):
             for at in compress(range(len(ids)), map(candidates.__contains__, ids)):
                 docnum, value = ids[at], values[at]
-                starts = anchor_starts(anchor_on[docnum][1]) if starts_of is None else starts_of[docnum]
+                if starts_of is not None:
+                    starts = starts_of[docnum]
+                elif repeats:
+                    starts = anchor_starts(anchor_on[docnum][1])
+                else:  # (anchor_starts, without a call: this runs on every candidate)
+                    starts = set(map(sub, positions_of(anchor_on[docnum][1]), repeat(anchor_place)))
                 for place in places:
                     if len(value) > 16 * len(starts):  # (2 bytes a position): each start looked for
                         starts = set(compress(starts, map(has_position, repeat(value), map(add, starts, repeat(place)))))

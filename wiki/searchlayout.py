@@ -122,23 +122,32 @@ assert array("H").itemsize == 2 and array("I").itemsize == 4
 def positions_of(value: bytes) -> Sequence[int]:
     """A posting's word positions, as PackedPositions stores them: on a little-endian machine
     the value's own bytes seen as numbers, without a copy."""
-    typecode, start = ("I", 4) if value.startswith(_WIDE) else ("H", 0)
+    if value[:4] == _WIDE:
+        return _numbers(memoryview(value)[4:], "I")
+    return _numbers(memoryview(value), "H")
+
+
+def _numbers(stored: memoryview, typecode: str) -> Sequence[int]:
     if not _BIG_ENDIAN:
-        return memoryview(value)[start:].cast(typecode)  # type: ignore[call-overload,no-any-return]
-    positions = array(typecode, value[start:])
-    positions.byteswap()
-    return positions
+        return stored.cast(typecode)  # type: ignore[call-overload,no-any-return]
+    numbers = array(typecode, stored)
+    numbers.byteswap()
+    return numbers
 
 
 def has_position(value: bytes, position: int) -> bool:
     """Whether a posting's positions (as PackedPositions stores them) hold `position`: its
     bytes are searched for, where decoding a page's positions of "the" took 1–2 µs."""
-    width, start = (4, 4) if value.startswith(_WIDE) else (2, 0)
-    if position < 0 or (width == 2 and position >= _NARROW_LIMIT):
-        return False
-    pattern = position.to_bytes(width, "little")
+    if value[:4] == _WIDE:
+        return _holds(value, position.to_bytes(4, "little"), 4, 4) if 0 <= position < 2**32 else False
+    return _holds(value, position.to_bytes(2, "little"), 2, 0) if 0 <= position < _NARROW_LIMIT else False
+
+
+def _holds(value: bytes, pattern: bytes, width: int, start: int) -> bool:
+    """Whether `pattern` is one of the numbers of `width` bytes in `value` from `start` (a
+    multiple of `width`): found where a number starts."""
     at = value.find(pattern, start)
-    while (at - start) % width:  # the bytes of two neighbouring numbers (or -1: not found)
+    while at % width:  # the bytes of two neighbouring numbers (or -1: not found)
         if at < 0:
             return False
         at = value.find(pattern, at + 1)
