@@ -104,6 +104,7 @@ def test_unions_are_counted_and_ordered_as_whoosh_does(index: SearchIndex) -> No
         query.And([query.Term("content", "garden"), query.Term("content", "filler"), query.Term("content", "word"),
                    query.Term("title", "twin", boost=3.0)]),  # Twin has all but filler
         query.And([query.Term("content", "garden"), query.Term("content", "filler"), query.Term("content", "word")]),
+        query.And([query.Term("title", "twin", boost=0.0), query.Term("content", "garden")]),  # rarest first, scored 0
     ]
     queries += [  # a word many times on a page, beside a rare one: its positions searched for one by one
         query.Phrase("words", ["seldom", "filler"]),
