@@ -382,7 +382,10 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
     starts_of: dict[int, set[int]] | None = None  # after the first other word: a candidate's starts
     for word in distinct[1:]:
         places = [place for place, each in enumerate(words) if each == word]
+        # The last word, once in the phrase: whether the phrase is on the page, not where.
+        final = word == distinct[-1] and len(places) == 1
         kept: dict[int, set[int]] = {}
+        weights_on = weight_of[word]
         candidates: dict[int, Any] = anchor_on if starts_of is None else starts_of
         for ids, weights, values in postings_blocks(leaves[word]):
             for at in compress(range(len(ids)), map(candidates.__contains__, ids)):
@@ -393,14 +396,22 @@ def _phrase_blocks(subsearcher: Any, fieldname: str, words: tuple[bytes, ...], o
                     starts = anchor_starts(anchor_on[docnum][1])
                 else:  # (anchor_starts, without a call: this runs on every candidate)
                     starts = set(map(sub, positions_of(anchor_on[docnum][1]), repeat(anchor_place)))
+                many = len(value) > 16 * len(starts)  # (2 bytes a position): each start looked for
+                if final:
+                    place = places[0]
+                    if (any(map(has_position, repeat(value), map(add, starts, repeat(place)))) if many
+                            else not starts.isdisjoint(map(sub, positions_of(value), repeat(place)))):
+                        kept[docnum] = starts
+                        weights_on[docnum] = weights[at]
+                    continue
                 for place in places:
-                    if len(value) > 16 * len(starts):  # (2 bytes a position): each start looked for
+                    if many:
                         starts = set(compress(starts, map(has_position, repeat(value), map(add, starts, repeat(place)))))
                     else:
                         starts = starts.intersection(map(sub, positions_of(value), repeat(place)))
                 if starts:
                     kept[docnum] = starts
-                    weight_of[word][docnum] = weights[at]
+                    weights_on[docnum] = weights[at]
         if not kept:  # no page has the words so far in this order: the others need not be read
             return
         starts_of = kept
