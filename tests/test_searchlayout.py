@@ -6,12 +6,22 @@ import pickle
 import random
 import zlib
 
+import pytest
 from whoosh import index as whoosh_index
 
-from wiki import ranking
+from wiki import ranking, searchlayout
 from wiki.search import SearchIndex
 from wiki.searchlayout import PackedPositions, has_position, positions_of
 from wiki.storage import Author, PageStore
+
+
+def test_positions_read_back_the_same_on_a_big_endian_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(searchlayout, "_BIG_ENDIAN", True)  # stored swapped, read back swapped
+    packed = PackedPositions()
+    for positions in ([0], [1, 2, 300], [7, 65_534], [3, 65_535, 70_000]):
+        value = packed.encode(positions)
+        assert list(positions_of(value)) == packed.decode_positions(value) == positions
+        assert packed.decode_frequency(value) == len(positions)
 
 
 def test_a_position_is_found_by_its_bytes_and_only_where_a_number_starts() -> None:

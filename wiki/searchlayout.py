@@ -108,7 +108,7 @@ class PackedPositions(formats.Positions):  # type: ignore[misc]
         return list(positions_of(valuestring))
 
     def decode_frequency(self, valuestring: bytes) -> int:
-        return (len(valuestring) - 4) // 4 if valuestring.startswith(_WIDE) else len(valuestring) // 2
+        return len(positions_of(valuestring))
 
     def decode_weight(self, valuestring: bytes) -> float:
         return float(self.decode_frequency(valuestring) * self.field_boost)
@@ -130,7 +130,8 @@ def positions_of(value: bytes) -> Sequence[int]:
 def _numbers(stored: memoryview, typecode: str) -> Sequence[int]:
     if not _BIG_ENDIAN:
         return stored.cast(typecode)  # type: ignore[call-overload,no-any-return]
-    numbers = array(typecode, stored)
+    numbers = array(typecode)
+    numbers.frombytes(stored)  # (array(typecode, a memoryview) would take each byte for a number)
     numbers.byteswap()
     return numbers
 
