@@ -172,21 +172,21 @@ def rank_groups(searcher: Any, groups: list[list[tuple[str, Any, float]]], count
     found = array("q")  # the pages the last group matched (so every group), each once, in no particular order
     deleted: set[int] = set()
     plans = sorted((_plan(searcher, group) for group in groups), key=lambda plan: plan[0])
-    # One group (a word, a prefix, a phrase) needs no marks: a page it matched has a score above
-    # 0 (its boosts are; so is Whoosh's idf, log(N / (n + 1)) + 1, and a weight). When it has
-    # many postings, its pages are counted and the best found afterwards by their scores,
-    # with a few calls over the whole array (_best_scores), rather than gathered as they come.
-    single = len(plans) == 1 and all(boost > 0 for _, _, boost in groups[0])
+    # The first group needs no marks when its boosts are above 0: a page it matched has a score
+    # above 0 (so does Whoosh's idf, log(N / (n + 1)) + 1, and a weight), and the groups after
+    # it add to no other page's (a word on 25,000 pages of 100,000 took 1.5 ms to mark). When
+    # it is the only one and has many postings, its pages are counted and the best found
+    # afterwards by their scores, with a few calls over the whole array (_best_scores), rather
+    # than gathered as they come.
+    boosts = [boost for _, _, terms in plans[0][2] for *_, boost in terms] if plans else []
+    single = len(plans) == 1 and all(boost > 0 for boost in boosts)
     # (A boost below 1e-250 could make a score too small for _pages_above_zero.)
-    scan = single and plans[0][1] > pages // 4 and all(boost >= 1e-250 for _, _, boost in groups[0])
+    scan = single and plans[0][1] > pages // 4 and all(boost >= 1e-250 for boost in boosts)
     matched: Marks | None = None  # the pages that matched every group so far (those with a mark above 0)
     # The rarest group first: each later one scores only the pages all before it matched, so
     # the pages the last one matches are those that match them all.
     for group_number, (_, _, segments) in enumerate(plans):
-        # Nor does the first of several, when its boosts are above 0: its pages are those with
-        # a score, and the next group adds to no other page's (a word on 25,000 pages of
-        # 100,000 took 1.5 ms to mark).
-        unmarked = single or (group_number == 0 and all(boost > 0 for _, _, terms in segments for *_, boost in terms))
+        unmarked = group_number == 0 and all(boost > 0 for boost in boosts)
         in_group = bytearray(0 if unmarked else pages)
         seen = scores.__getitem__ if unmarked else in_group.__getitem__
         last = group_number == len(plans) - 1
