@@ -90,13 +90,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     # waitress warns "Task queue depth is N" on every short burst; that is load, not a fault.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    # waitress receives a whole body before the app sees it: its limit must be ours, or a
-    # client could make it buffer up to 1 GiB (its default) before our 413.
     _tune_malloc()
     from wiki.search import query_schema  # (loaded now, not during the first search: Whoosh takes 70 ms to import)
 
     query_schema()
-
+    # waitress receives a whole body before the app sees it: its limit must be ours, or a
+    # client could make it buffer up to 1 GiB (its default) before our 413.
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="flatwiki", _quiet=True,
                    max_request_body_size=config.largest_body())
     return 0
