@@ -30,8 +30,8 @@ Who may import whom: a module imports only from its own row and the rows below i
     truth         storage  recovery  attachments         the revision store on flat files, finishing what
                   editlog  atomic  users  sessions       killed changes left; log lines; whole-file writes;
                   ratelimit                              accounts (1.9's user files), sessions, rate counts
-    base          config  names  errors  acl             plain values, pure functions, domain errors,
-                                                         MoinMoin 1.9's ACL rules
+    base          config  names  errors  acl  text       plain values, pure functions, domain errors,
+                                                         MoinMoin 1.9's ACL rules, a text's stored form
 
 The services and the page cache, and all they import at module level, use only the
 standard library: a CGI hit on a cached page never loads werkzeug, Mako, Markdown or

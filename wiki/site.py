@@ -33,6 +33,7 @@ from wiki.names import PageList
 from wiki.pagecache import PageCache
 from wiki.stamps import PageStamps
 from wiki.storage import Author, Merger, PageRevision, PageStore
+from wiki.text import stored_form
 from wiki.theme import Theme
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every CGI hit
@@ -531,7 +532,9 @@ class Site:
     def save(self, urls: Urls | None, name: str, text: str, *, base_revision: int, author: Author,
              reader: Reader, comment: str = "", action: str = SAVE, extra: str = "",
              merge: Merger | None = None) -> int:
-        """Store a revision (see PageStore.save) if `reader` may, then bring what is derived up to date."""
+        """Store a revision (see PageStore.save) if `reader` may, then bring what is derived up to date.
+        The checks read the text in its stored form (wiki/text.py), the merged text's too."""
+        text = stored_form(text)
         self._allowed_change(reader, author, ("write", name), *([("revert", name)] if action == REVERT else []))
         old = self._current_text(name)
         self._check_acl_change(reader, name, old, text)
@@ -540,9 +543,11 @@ class Site:
         checked_merge = merge
         if merge is not None:
             def checked_merge(base: str, latest: str, revision: int) -> tuple[str, str]:
-                merged = merge(base, latest, revision)  # the merged text's ACL lines are what get saved
-                self._check_acl_change(reader, name, latest, merged[0])
-                return merged
+                merged_text, merged_comment = merge(base, latest, revision)
+                merged_text = stored_form(merged_text)  # its ACL lines, as stored, are what get saved
+                self._check_acl_change(reader, name, latest, merged_text)
+                self._check_spam(reader, name, latest, merged_text)
+                return merged_text, merged_comment
         revision = self.store.save(name, text, base_revision=base_revision, author=author, comment=comment,
                                    action=action, extra=extra, merge=checked_merge)
         self.after_change(urls, name, appeared_or_went=[] if existed else [name])

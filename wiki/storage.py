@@ -38,6 +38,7 @@ from wiki.errors import (
 )
 from wiki.names import PageList
 from wiki.recovery import PENDING_DIR, PendingChanges, derive_current, revision_file
+from wiki.text import stored_form
 
 LOCK_TIMEOUT = 10.0
 
@@ -348,7 +349,7 @@ class PageStore(PendingChanges):
         nothing is written (EditConflict). Saving the text the latest revision already has
         writes nothing and returns that revision.
         """
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = stored_form(text)
         with self.locked(name) as page_dir:
             current = self.recover_page(page_dir, name)
             if base_revision != current:
@@ -356,7 +357,7 @@ class PageStore(PendingChanges):
                     raise EditConflict(name, base_revision, current)
                 base_text = self._text_or_empty(page_dir, base_revision)
                 text, comment = merge(base_text, self._text_or_empty(page_dir, current), current)
-                text = text.replace("\r\n", "\n").replace("\r", "\n")
+                text = stored_form(text)
             latest = self._latest_text(page_dir, current)
             if latest == text:
                 return current

@@ -27,6 +27,7 @@ from wiki.errors import (
 from wiki.merging import Merged, has_conflict_markers, merge
 from wiki.pagecache import NOTICE_COOKIE
 from wiki.site import Site
+from wiki.text import stored_form
 from wiki.views.accounts import check_textcha, textcha
 from wiki.views.base import (
     WikiRequest,
@@ -325,7 +326,7 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
                 text = wiki.store.read(chosen).text
         return _editor(wiki, request, name, text=text, base_revision=current, draft=draft, templates=templates)
     form = form_fields(wiki, request)
-    text = form.get("text", "").replace("\r\n", "\n")
+    text = stored_form(form.get("text", ""))  # once, here: what is checked, previewed and stored
     comment = _comment(form)
     base_revision = _base_revision(form, "edit")
     if len(text.encode("utf-8")) > wiki.config.max_page_bytes:
