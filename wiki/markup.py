@@ -6,6 +6,7 @@ string that leaves `Renderer.render` has been through the nh3 allow-list.
 from __future__ import annotations
 
 import re
+import secrets
 import urllib.parse
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Sequence
@@ -63,7 +64,6 @@ SAFE_CSS = frozenset({
     "font-style", "font-size", "text-decoration", "white-space", "border", "border-color", "border-style",
     "border-width", "padding", "min-width", "max-width",
 })
-TRUSTED = re.compile("\ue002([0-9]+)\ue002")  # where a fragment we built (a form) goes after sanitising
 URL_SCHEMES = {"http", "https", "mailto", "ftp", "ftps", "tel", "xmpp", "irc", "ircs", "news"}
 
 
@@ -105,6 +105,9 @@ class LinkContext:
     links: set[str] = field(default_factory=set)
     volatile: bool = False
     trusted: list[str] = field(default_factory=list)  # HTML we built (forms), put in after sanitising
+    # Where a trusted fragment goes is marked with a secret drawn for each render: a page can spell
+    # any fixed mark (`&#57346;` passed the old one through nh3, decoded, into an attribute).
+    mark: str = field(default_factory=lambda: secrets.token_hex(12))
 
     def action_url(self, action: str, page: str) -> str:
         """The URL of a page action (/+history/Page), from the page's own URL."""
@@ -116,12 +119,12 @@ class LinkContext:
     def trust(self, fragment: str) -> str:
         """A place for HTML the sanitiser would strip (a form we built): put in after sanitising."""
         self.trusted.append(fragment)
-        return f"\ue002{len(self.trusted) - 1}\ue002"
+        return f"trusted-{self.mark}-{len(self.trusted) - 1}."
 
     def nested(self, page: str) -> LinkContext:
         """The context for rendering `page` included in this one."""
         return replace(self, page=page, include_stack=[*self.include_stack, self.page], links=set(), volatile=True,
-                       trusted=[])
+                       trusted=[], mark=secrets.token_hex(12))
 
 
 class _WikiLinks:
@@ -345,11 +348,20 @@ def sanitize(html: str) -> str:
 
 
 def with_trusted(sanitised: str, context: LinkContext) -> str:
-    """Put the fragments `context.trust` kept into sanitised HTML (any other mark was removed)."""
+    """Put the fragments `context.trust` kept into sanitised HTML. Only this render's secret mark is
+    replaced, and only where the renderer put it: in text, never inside a tag (an attribute)."""
     if not context.trusted:
         return sanitised
-    return TRUSTED.sub(lambda m: context.trusted[int(m.group(1))] if int(m.group(1)) < len(context.trusted) else "",
-                       sanitised)
+    mark = re.compile(f"trusted-{context.mark}-([0-9]+)\\.")
+    pieces = TAG.split(sanitised)  # nh3's output: text and whole tags, alternately
+    for index in range(0, len(pieces), 2):
+        pieces[index] = mark.sub(lambda m: context.trusted[int(m.group(1))], pieces[index])
+    return "".join(pieces)
+
+
+# A tag in nh3's output: it escapes every '<' and '>' of text, and quotes attribute values
+# (escaping '"' in them), so a tag ends at the first '>' outside quotes.
+TAG = re.compile(r'(<[^>"]*(?:"[^"]*"[^>"]*)*>)')
 
 
 
@@ -462,7 +474,6 @@ class Renderer:
 
     def render(self, text: str, context: LinkContext) -> Rendered:
         """The page's markup (its #format, else the default) as sanitised HTML."""
-        text = text.replace("\ue002", "")  # the mark of trusted fragments: never from a page
         markup = page_format(text, self.default_markup)
         if markup in ("wiki", "moin"):
             return self._render_moin(text, context)
