@@ -8,11 +8,18 @@ not exist (or that anonymous readers may not see) lead to `missing.html`. Search
 out. A second run renders only pages whose key changed (their revision, the set of pages,
 the ACLs, the theme, the config, this release: Site.cache_key) and rewrites only files whose
 bytes changed; files of pages no longer exported are removed.
+
+An export is inert wherever it is put: every page carries a CSP that runs no script, and an
+attachment keeps its extension only if the wiki itself shows its type inline (a picture, a
+PDF, plain text); any other file, `report.html` or `logo.svg`, is renamed to end in `.bin`
+with no other dot (`report_html.bin`), a name no web server executes, includes or renders
+(Apache applies a handler for any extension in a name: `x.php.png` would run).
 """
 from __future__ import annotations
 
 import html as html_lib
 import json
+import os
 import posixpath
 import re
 import urllib.parse
@@ -30,6 +37,20 @@ STATIC = ("wiki.css", "pygments.css", "pygments-dark.css", "theme.js", "favicon.
 MISSING = "missing.html"
 Progress = Callable[[int, int], None]
 RELATIVE_LINK = re.compile(r'(\b(?:href|src)=)"([^"]*)"')
+# No script at all (the export needs none), styles and pictures from the copy itself.
+EXPORT_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+              "object-src 'none'")
+
+
+def exported_filename(filename: str) -> str:
+    """The name an attachment gets in the export: its own, inert extension kept, if the wiki shows
+    its type inline; otherwise every dot made '_' and `.bin` added. No dot but the last either way."""
+    from wiki.attachments import content_type
+
+    stem, dot, extension = filename.rpartition(".")
+    if dot and stem and content_type(filename)[1]:
+        return f"{stem.replace('.', '_')}.{extension}"
+    return f"{filename.replace('.', '_')}.bin"
 
 
 def page_file(name: str) -> str:
@@ -48,7 +69,7 @@ class ExportUrls:
         return MISSING
 
     def attachment_url(self, name: str, filename: str) -> str:
-        return f"attachments/{urllib.parse.quote(names.quote_fs(name))}/{urllib.parse.quote(filename)}"
+        return f"attachments/{urllib.parse.quote(names.quote_fs(name))}/{urllib.parse.quote(exported_filename(filename))}"
 
     def attachments_url(self, name: str) -> str:
         return MISSING
@@ -100,7 +121,7 @@ class Exporter:
             else:
                 result = site.renderer.render(page.text, site.link_context(self.urls, name, ANONYMOUS))
                 html = site.theme.render("export_page.mako", site_name=site.config.site_name, title=name,
-                                         content=self._relink(name, result.html, visible), static=lambda f: self._static(f),
+                                         content=self._relink(name, result.html, visible), static=lambda f: self._static(f), csp=EXPORT_CSP,
                                          index_href="index.html", note=f"Revision {page.revision}.")
                 self._write(relative, html.encode("utf-8"))
                 rendered += 1
@@ -108,11 +129,11 @@ class Exporter:
                     new_state[name] = key
             if progress:
                 progress(done, len(pages))
-        index = site.theme.render("export_index.mako", site_name=site.config.site_name, title="All pages",
+        index = site.theme.render("export_index.mako", site_name=site.config.site_name, title="All pages", csp=EXPORT_CSP,
                                   static=lambda f: self._static(f), note=f"{len(pages)} pages.",
                                   pages=[(name, urllib.parse.quote(page_file(name))) for name in pages])
         self._write("index.html", index.encode("utf-8"))
-        missing = site.theme.render("export_page.mako", site_name=site.config.site_name, title="Not in this copy",
+        missing = site.theme.render("export_page.mako", site_name=site.config.site_name, title="Not in this copy", csp=EXPORT_CSP,
                                     content="<p>This page does not exist in this copy of the wiki.</p>",
                                     static=lambda f: self._static(f), index_href="index.html", note="")
         self._write(MISSING, missing.encode("utf-8"))
@@ -148,15 +169,20 @@ class Exporter:
         return RELATIVE_LINK.sub(relink, html)
 
     def _attachments(self, name: str) -> list[str]:
-        """Copy the page's attached files (not their old versions); returns their paths."""
+        """Copy the page's attached files (not their old versions, nor anything but a regular file:
+        a symbolic link is not followed) under their exported names; returns their paths. Of two
+        files whose exported names would be the same (`a.b.png`, `a_b.png`), the first keeps it."""
         folder = self.site.store.page_dir(name) / "attachments"
         copied = []
         try:
-            files = sorted(entry for entry in folder.iterdir() if entry.is_file() and not entry.name.startswith("."))
+            files = sorted(Path(entry.path) for entry in os.scandir(folder)
+                           if entry.is_file(follow_symlinks=False) and not entry.name.startswith("."))
         except FileNotFoundError:
             return []
         for path in files:
-            relative = f"attachments/{names.quote_fs(name)}/{path.name}"
+            relative = f"attachments/{names.quote_fs(name)}/{exported_filename(path.name)}"
+            if relative in copied:
+                continue
             self._write(relative, path.read_bytes())
             copied.append(relative)
         return copied

@@ -1,8 +1,9 @@
-## The index of `wiki export --html`. Context: site_name, title, static(file), pages [(name, href)], note.
+## The index of `wiki export --html`. Context: csp (the policy: no script runs in an export), site_name, title, static(file), pages [(name, href)], note.
 <!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} — ${site_name}</title>
 <link rel="icon" href="${static('favicon.svg')}" type="image/svg+xml">

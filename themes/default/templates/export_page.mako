@@ -1,9 +1,10 @@
 ## A page of `wiki export --html`: standalone, every link relative (works from file:// and
-## under any path). Context: site_name, title, content, static(file), index_href, note.
+## under any path). Context: csp (the policy: no script runs in an export), site_name, title, content, static(file), index_href, note.
 <!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} — ${site_name}</title>
 <link rel="icon" href="${static('favicon.svg')}" type="image/svg+xml">
