@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import itertools
 import math
 import os
 import shutil
@@ -34,7 +35,17 @@ from wiki.acl import EVERYTHING, Visibility
 from wiki.atomic import write_atomically
 from wiki.errors import PageNotFound, storage_error
 from wiki.searchlayout import LeanCodec, with_packed_positions
-from wiki.searchquery import MAX_QUERY_CHARS, QueryParser, bound_expansions, cleaned, common_pairs, plain_words, searched_words
+from wiki.searchquery import (
+    MAX_QUERY_CHARS,
+    Bounds,
+    QueryParser,
+    VisibleCounter,
+    bound_expansions,
+    cleaned,
+    common_pairs,
+    plain_words,
+    searched_words,
+)
 from wiki.searchupkeep import (
     apply_log,
     flocked,
@@ -53,6 +64,9 @@ WRITER_TIMEOUT = 0.2
 PAGE_SIZE = 20
 MAX_SUGGESTED_WORDS = 12  # each costs a walk of the word list: "did you mean" for the first few only
 SUGGESTION_CANDIDATES = 8  # spellings looked at per word; the closest is offered
+MAX_SPELLINGS_EXAMINED = 2000  # words of the index within 2 edits of one searched word
+MAX_SUGGESTED_LENGTH = 40  # a longer word gets no suggestion
+SUGGESTION_SECONDS = 0.3  # for every word's spellings together
 MAX_SEGMENTS = 8
 PARALLEL_BUILD_PAGES = 5000  # `wiki reindex` of at least this many pages uses several processes
 MAX_BUILD_PROCESSES = 4
@@ -465,14 +479,17 @@ class SearchIndex:
         ranking, so totals, pages of results, snippets and suggestions never count them."""
         wanted = max(page, 1)
         results = SearchResults(query=cleaned(text)[:MAX_QUERY_CHARS], page=wanted)
-        parsed, results.message = self.parse(text)
+        parsed, message = self.parse(text)
+        results.message = message
         if parsed is None:
             return results
 
         def run(searcher: Any) -> None:  # may run twice: once more on a rebuilt index
             results.hits.clear()
-            bounded = bound_expansions(parsed, searcher.reader())
             hidden = _hidden_documents(searcher, visible)
+            bounds = Bounds()
+            bounded = bound_expansions(parsed, searcher.reader(), hidden, bounds)
+            results.message = " ".join(filter(None, [message, *bounds.notices])) or None
             results.total, shown = _rank(searcher, bounded, wanted, hidden)
             results.pages = math.ceil(results.total / PAGE_SIZE)
             results.page = max(1, min(wanted, results.pages))
@@ -492,16 +509,65 @@ class SearchIndex:
     def _suggest(self, searcher: Any, text: str, hidden: frozenset[int]) -> str | None:
         """A spelling that finds something: offered only if searching it finds a page this
         reader may read (the index's word list still holds words of hidden and deleted pages)."""
-        corrector = searcher.corrector("words")
+        reader = searcher.reader()
+        counter = VisibleCounter(reader, hidden)
         words = plain_words(text.lower())[:MAX_SUGGESTED_WORDS]
-        suggested = [_closest(word, corrector.suggest(word, limit=SUGGESTION_CANDIDATES, maxdist=2, prefix=1))
-                     for word in words]
+        deadline = time.monotonic() + SUGGESTION_SECONDS
+        suggested = [_closest(word, _spellings(reader, counter, word, deadline)) for word in words]
         if suggested == words:
             return None
         parsed, _ = self.parse(" ".join(suggested))
-        if parsed is None or not _rank(searcher, bound_expansions(parsed, searcher.reader()), 1, hidden)[0]:
+        if parsed is None or not _rank(searcher, bound_expansions(parsed, reader, hidden), 1, hidden)[0]:
             return None
         return " ".join(suggested)
+
+
+def _spellings(reader: Any, counter: VisibleCounter, word: str, deadline: float) -> list[str]:
+    """The SUGGESTION_CANDIDATES words of the index within 2 edits of `word` (sharing its first
+    letter) that are most often on pages this reader may see, most frequent first, as Whoosh's
+    corrector orders them; a word only hidden pages hold is none of them. At most
+    MAX_SPELLINGS_EXAMINED words of the index are looked at, read from its term tables, and none
+    after `deadline` (Whoosh's corrector over several segments measured every word with the
+    letter: 6 s for one 400-letter word among 120,000 terms; its automaton was slower still)."""
+    if len(word) > MAX_SUGGESTED_LENGTH:
+        return []
+    field = reader.schema["words"]
+    try:
+        listed = ranking.prefix_frequencies(reader, "words", field.to_bytes(word[:1]), limit=MAX_SPELLINGS_EXAMINED)
+    except ValueError:
+        return []
+    if listed is None:
+        listed = dict.fromkeys(itertools.islice(reader.expand_prefix("words", word[:1]), MAX_SPELLINGS_EXAMINED), 1)
+    found = []
+    for checked, text in enumerate(itertools.islice(listed, MAX_SPELLINGS_EXAMINED)):
+        if checked % 256 == 0 and time.monotonic() > deadline:
+            break
+        candidate = text.decode("utf-8", "replace")
+        if candidate == word or abs(len(candidate) - len(word)) > 2 or not _within_two_edits(word, candidate):
+            continue
+        if counter.hidden:
+            pages, weight = counter.pages_and_weight("words", text)
+        else:
+            pages, weight = 1, reader.frequency("words", text)
+        if pages > 0:
+            found.append((weight or 1, candidate))
+    found.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [candidate for _, candidate in found[:SUGGESTION_CANDIDATES]]
+
+
+def _within_two_edits(a: str, b: str) -> bool:
+    """Whether Levenshtein distance is at most 2: only the cells of the table within 2 of its
+    diagonal can be, and a row whose least is above 2 ends the search."""
+    far = 3
+    previous = [j if j <= 2 else far for j in range(len(b) + 1)]
+    for i, char_a in enumerate(a, 1):
+        current = [i if i <= 2 else far] + [far] * len(b)
+        for j in range(max(1, i - 2), min(len(b), i + 2) + 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != b[j - 1]), far)
+        if min(current) >= far:
+            return False
+        previous = current
+    return previous[-1] <= 2
 
 
 def _closest(word: str, candidates: list[str]) -> str:

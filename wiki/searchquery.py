@@ -6,9 +6,9 @@ written. Also: which words of the text a matching page contains, for its snippet
 """
 from __future__ import annotations
 
-import functools
 import itertools
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -121,36 +121,160 @@ def plain_words(text: str) -> list[str]:
     return PLAIN_WORD.findall(text)
 
 
-def bound_expansions(parsed: Any, reader: Any) -> Any:
-    """The query with each prefix or wildcard replaced by its most frequent words in `reader`."""
-    return parsed.accept(lambda node: _most_frequent(node, reader))
+# A query's work has a bound whatever the index holds (two pages of random words make a
+# lexicon of 120,000 terms; `*a*` walked it all, and 26 such patterns took 142 s):
+MAX_PATTERNS = 10  # prefixes and wildcards in one query; the others are not searched
+MAX_TERMS_EXAMINED = 20_000  # index terms looked at for one pattern
+MAX_COUNTED = 200  # terms whose pages are counted one by one for one pattern, when some pages are hidden
+MAX_TERMS = 60  # terms of one query after expansion; a phrase counts its words
+EXPANSION_SECONDS = 0.5  # for choosing every pattern's expansions
 
 
-def _most_frequent(node: Any, reader: Any) -> Any:
+class Bounds:
+    """What bounding one query found it had to leave out, for the notice beside the results."""
+
+    def __init__(self, deadline: float | None = None) -> None:
+        self.deadline = time.monotonic() + EXPANSION_SECONDS if deadline is None else min(
+            deadline, time.monotonic() + EXPANSION_SECONDS)
+        self.patterns = 0
+        self.terms = 0
+        self.notices: list[str] = []
+
+    def note(self, notice: str) -> None:
+        if notice not in self.notices:
+            self.notices.append(notice)
+
+    @property
+    def late(self) -> bool:
+        return time.monotonic() > self.deadline
+
+
+LEADING = "Words that start with * or ? are not searched: give at least one letter first (plan*, pl?n)."
+PATTERNS = f"Only the first {MAX_PATTERNS} words with * or ? were searched."
+TERMS = f"The search was cut to its first {MAX_TERMS} words (with what * and ? stand for)."
+WIDE = "A word with * or ? stands for too many words here: it was searched for the most frequent of those found."
+
+
+def bound_expansions(parsed: Any, reader: Any, hidden: frozenset[int] = frozenset(),
+                     bounds: Bounds | None = None) -> Any:
+    """The query with each prefix or wildcard replaced by its most frequent words among the pages
+    not `hidden` (so a hidden page's words neither show nor take a place), within `bounds`."""
+    bounds = bounds or Bounds()
+    counter = VisibleCounter(reader, hidden)
+    return parsed.accept(lambda node: _bounded(node, reader, counter, bounds))
+
+
+def _bounded(node: Any, reader: Any, counter: VisibleCounter, bounds: Bounds) -> Any:
+    if isinstance(node, query.PatternQuery):
+        return _most_frequent(node, reader, counter, bounds)
+    if node is query.NullQuery:
+        return node
+    if isinstance(node, query.Every):  # `*` alone: every page, from the list of pages, not every
+        return query.Every()  # term's postings (120,000 terms took 10 s)
+    if node.is_leaf() and not isinstance(node, query.Every):
+        words = len(node.words) if isinstance(node, query.Phrase) else 1
+        if bounds.terms + words > MAX_TERMS:
+            bounds.note(TERMS)
+            return query.NullQuery
+        bounds.terms += words
+    return node
+
+
+def _most_frequent(node: Any, reader: Any, counter: VisibleCounter, bounds: Bounds) -> Any:
     """`plan*` means plan, plans, planning — not every rare word starting so: expand a prefix
     or wildcard to its MAX_EXPANSIONS most frequent terms, so its cost has a bound."""
-    if not isinstance(node, query.PatternQuery):
-        return node
+    if type(node) is not query.Prefix and node.text[:1] in ("*", "?"):
+        bounds.note(LEADING)  # it would have to look at every word of the index
+        return query.NullQuery
+    bounds.patterns += 1
+    if bounds.patterns > MAX_PATTERNS or bounds.late:
+        bounds.note(PATTERNS)
+        return query.NullQuery
     field = reader.schema[node.fieldname]
-    counted = None
-    if type(node) is query.Prefix:
-        try:
-            counted = ranking.prefix_frequencies(reader, node.fieldname, field.to_bytes(node.text))
-        except ValueError:  # not a value of the field: Whoosh's way finds nothing either
-            pass
-    if counted is None:
-        texts = [text for _, text in node.expanded_terms(reader)]
-        frequency: Callable[[bytes], int] = functools.partial(reader.doc_frequency, node.fieldname)
-    else:
-        texts, frequency = sorted(counted), counted.__getitem__  # (in Whoosh's order: equal counts keep it)
-    if len(texts) > MAX_EXPANSIONS:
-        texts = sorted(texts, key=frequency, reverse=True)[:MAX_EXPANSIONS]
+    counted = _candidates(node, reader, field, bounds)
+    texts = sorted(counted)  # Whoosh's order: equal counts keep it
+    texts.sort(key=counted.__getitem__, reverse=True)
+    if counter.hidden:
+        texts = counter.most_frequent(node.fieldname, texts, counted, MAX_EXPANSIONS, bounds)
+    texts = texts[:MAX_EXPANSIONS]
+    if bounds.terms + len(texts) > MAX_TERMS:
+        bounds.note(TERMS)
+        texts = texts[:max(0, MAX_TERMS - bounds.terms)]
+    bounds.terms += len(texts)
     terms = [field.from_bytes(text) for text in texts]
     if not terms:
         return query.NullQuery
     expansion = query.Or([query.Term(node.fieldname, term) for term in terms], boost=node.boost)
     expansion.matcher_type = query.Or.ARRAY_MATCHER
     return expansion
+
+
+def _candidates(node: Any, reader: Any, field: Any, bounds: Bounds) -> dict[bytes, int]:
+    """The terms the pattern stands for, each with its number of pages (deleted ones included,
+    as Whoosh counts them): at most MAX_TERMS_EXAMINED terms of the index looked at."""
+    literal = node.text if type(node) is query.Prefix else re.split(r"[*?]", node.text, maxsplit=1)[0]
+    try:
+        start = field.to_bytes(literal)
+    except ValueError:  # not a value of the field: Whoosh's way finds nothing either
+        return {}
+    counted = ranking.prefix_frequencies(reader, node.fieldname, start, limit=MAX_TERMS_EXAMINED)
+    if counted is None:  # an index of another layout: through Whoosh's reader, as many terms
+        texts = itertools.islice(reader.expand_prefix(node.fieldname, literal), MAX_TERMS_EXAMINED + 1)
+        counted = {text: reader.doc_frequency(node.fieldname, text) for text in texts}
+    if len(counted) > MAX_TERMS_EXAMINED:
+        bounds.note(WIDE)
+    if type(node) is not query.Prefix:
+        pattern = re.compile("".join(".*" if char == "*" else "." if char == "?" else re.escape(char)
+                                     for char in node.text), re.S)
+        counted = {text: count for text, count in counted.items()
+                   if pattern.fullmatch(text.decode("utf-8", "replace"))}
+    return counted
+
+
+class VisibleCounter:
+    """How many pages a reader may see hold a term: its postings less the hidden pages' (or,
+    when only a few are shown, those few), each found by skipping through the postings."""
+
+    def __init__(self, reader: Any, hidden: frozenset[int]) -> None:
+        self.reader, self.hidden = reader, hidden
+        self.few_shown = len(hidden) > reader.doc_count_all() // 2
+        self.looked_for = sorted(set(range(reader.doc_count_all())) - hidden) if self.few_shown else sorted(hidden)
+
+    def pages_and_weight(self, fieldname: str, text: bytes) -> tuple[int, float]:
+        """(pages, occurrences) of the term among the pages this reader may see."""
+        matcher = self.reader.postings(fieldname, text)
+        pages, weight = 0, 0.0
+        for docnum in self.looked_for:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum:
+                pages, weight = pages + 1, weight + matcher.weight()
+        if self.few_shown:
+            return pages, weight
+        return (self.reader.doc_frequency(fieldname, text) - pages,
+                self.reader.frequency(fieldname, text) - weight)
+
+    def most_frequent(self, fieldname: str, ordered: list[bytes], counted: dict[bytes, int], wanted: int,
+                      bounds: Bounds) -> list[bytes]:
+        """The `wanted` terms on most visible pages, in the order a wiki without the hidden pages
+        would give: `ordered` is by pages in all, which a term's visible pages never exceed."""
+        best: list[tuple[int, bytes]] = []  # (visible pages, term)
+        for checked, text in enumerate(ordered):
+            if len(best) >= wanted and counted[text] < best[wanted - 1][0]:
+                break  # no later term can have more visible pages than the last one kept
+            if checked >= MAX_COUNTED or bounds.late:
+                bounds.note(WIDE)
+                break
+            visible = self.pages_and_weight(fieldname, text)[0]
+            if visible > 0:
+                best.append((visible, text))
+                best.sort(key=lambda pair: (-pair[0], pair[1]))
+                del best[wanted:]
+        return [text for _, text in best]
 
 
 def _positive_terms(node: Any) -> Iterator[tuple[str, Any]]:
