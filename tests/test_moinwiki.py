@@ -24,7 +24,7 @@ def context(page: str = "Help/Page") -> LinkContext:
         attachment_url=lambda p, f: f"/+download/{p}?file={f}", attachments_url=lambda p: f"/+attachments/{p}",
         attachment_exists=lambda p, f: f in ("img.png", "doc.pdf"), list_pages=lambda: sorted(PAGES),
         read_page=TEXTS.get, attachments=lambda p: [("img.png", 2048), ("doc.pdf", 10)],
-        search=lambda q, n: ["Blog/One"] if q == "first" else [],
+        search=lambda q, n, deadline: ["Blog/One"] if q == "first" else [],
         interwiki=lambda: {"MoinMoin": "https://moinmo.in/", "Wiki": "https://w.example/$PAGE?x=1"},
     )
 

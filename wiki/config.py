@@ -81,9 +81,10 @@ class Config:
         "admins", "Who sees the IP addresses of changes in history, recent changes, feeds and info: `admins`, "
         "`everyone` or `nobody`.")
     rate_limits: str = _option(
-        "save=60/600,login=10/600,register=5/3600",
+        "save=60/600,login=10/600,register=5/3600,preview=600/600",
         "At most N actions in S seconds, as action=N/S: `save` (every change; per account, or per address when "
-        "not signed in), `login` (per address and per account tried), `register` (per address). Kept in "
+        "not signed in), `login` (per address and per account tried), `register` (per address), `preview` (the "
+        "editor's previews, live ones too; per account, or per address). Kept in "
         "data_dir/ratelimit.sqlite, across processes.")
     textchas: str = _option(
         "", "Questions anonymous people and new accounts must answer to save or register, one per line as "

@@ -7,9 +7,10 @@ wrong). Macros whose output changes without the page changing mark the render
 from __future__ import annotations
 
 import re
+import time
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -34,22 +35,40 @@ MAX_INCLUDES = 20
 MAX_INCLUDED_BYTES = 512 * 1024
 MAX_LISTED = 2000
 REGEX_SECONDS = 0.2  # a PageList regex's time over every page name
+# Time is counted per render, not per macro: 200 regex PageLists of 0.2 s each took 43 s, and 50
+# wildcard FullSearches 288 s. Past this, every macro left (in included pages too) is a notice.
+RENDER_SECONDS = 1.0
+MAX_SEARCHES = 10  # FullSearch macros one render runs
+
+
+def _render_deadline() -> float:
+    return time.monotonic() + RENDER_SECONDS
 
 
 @dataclass
 class MacroBudget:
-    """What is left of one render's allowance; shared by the page and everything it includes."""
+    """What is left of one render's allowance of work and time; shared by the page and everything
+    it includes. The clock starts when the render's budget is made."""
 
     macros: int = MAX_MACROS
     includes: int = MAX_INCLUDES
     included_bytes: int = MAX_INCLUDED_BYTES
     listed: int = MAX_LIST * 4
+    searches: int = MAX_SEARCHES
+    deadline: float = field(default_factory=_render_deadline)
 
     def spend(self, what: str, amount: int = 1) -> None:
         left = getattr(self, what)
         if left < amount:
             raise BudgetSpent(what)
         setattr(self, what, left - amount)
+
+    def seconds_left(self) -> float:
+        """The render's time still unspent; BudgetSpent once there is none."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise BudgetSpent("time")
+        return left
 
 
 class MacroError(Exception):
@@ -64,6 +83,8 @@ class BudgetSpent(MacroError):
         "includes": f"not run: a page may include at most {MAX_INCLUDES} pages in all",
         "included_bytes": f"not shown: included pages may add at most {MAX_INCLUDED_BYTES // 1024} KB to a page",
         "listed": f"not run: a page's lists may show at most {MAX_LIST * 4} pages in all",
+        "searches": f"not run: a page may run at most {MAX_SEARCHES} searches",
+        "time": f"not run: the macros of a page (and of the pages it includes) may take {RENDER_SECONDS:g} s in all",
     }
 
     def __init__(self, what: str) -> None:
@@ -121,14 +142,27 @@ def _size(size: int) -> str:
     return str(size)
 
 
-def _regex_search(pattern_text: str, text: str) -> tuple[int, int] | None:
-    """Where a regular expression from a page first matches another page's text, within REGEX_SECONDS."""
+def _regex_seconds(budget: MacroBudget) -> float:
+    return min(REGEX_SECONDS, budget.seconds_left())
+
+
+def _too_long(budget: MacroBudget, seconds: float) -> MacroError:
+    """The error for a regex that ran out of `seconds`: its own limit, or the render's time."""
+    if seconds < REGEX_SECONDS:
+        return BudgetSpent("time")
+    return MacroError(f"the regular expression takes too long (over {REGEX_SECONDS} s); simplify it")
+
+
+def _regex_search(pattern_text: str, text: str, budget: MacroBudget) -> tuple[int, int] | None:
+    """Where a regular expression from a page first matches another page's text, within
+    REGEX_SECONDS and the render's time."""
     import regex
 
+    seconds = _regex_seconds(budget)
     try:
-        found = regex.compile(pattern_text, regex.M).search(text, timeout=REGEX_SECONDS)
+        found = regex.compile(pattern_text, regex.M).search(text, timeout=seconds)
     except TimeoutError as error:
-        raise MacroError(f"the regular expression takes too long (over {REGEX_SECONDS} s); simplify it") from error
+        raise _too_long(budget, seconds) from error
     except Exception as error:
         raise MacroError(f"the regular expression is not valid ({type(error).__name__}: {error})") from error
     return found.span() if found else None
@@ -146,26 +180,25 @@ def _time_element(moment: datetime, with_time: bool) -> etree.Element:
     return element
 
 
-def _regex_matches(pattern_text: str, pages: Sequence[str]) -> list[str]:
+def _regex_matches(pattern_text: str, pages: Sequence[str], budget: MacroBudget) -> list[str]:
     """The pages whose names match a regular expression from the page text, within REGEX_SECONDS
-    for all of them (the `regex` package can stop a search; `re` cannot, and a 40-character
-    pattern can take hours)."""
-    import time
-
+    for all of them and the render's time (the `regex` package can stop a search; `re` cannot,
+    and a 40-character pattern can take hours)."""
     import regex
 
     try:
         pattern = regex.compile(pattern_text)
     except Exception as error:  # regex.error, OverflowError (a{4294967296}), RecursionError (deep groups)
         raise MacroError(f"the regular expression is not valid ({type(error).__name__}: {error})") from error
-    deadline = time.monotonic() + REGEX_SECONDS
+    seconds = _regex_seconds(budget)
+    deadline = time.monotonic() + seconds
     found = []
     try:
         for page in pages:
             if pattern.search(page, timeout=max(0.001, deadline - time.monotonic())):
                 found.append(page)
     except TimeoutError as error:
-        raise MacroError(f"the regular expression takes too long (over {REGEX_SECONDS} s); simplify it") from error
+        raise _too_long(budget, seconds) from error
     return found
 
 
@@ -184,7 +217,9 @@ class MacroProcessor(InlineProcessor):  # type: ignore[misc]
         if handler is None:
             return _error(f"Unknown macro {name}: see HelpOnEditing for the ones there are."), m.start(0), m.end(0)
         try:
-            self.context().budget.spend("macros")
+            budget = self.context().budget
+            budget.spend("macros")
+            budget.seconds_left()
             element = handler(raw_args)
         except MacroError as error:
             element = _error(f"{name}: {error}")
@@ -204,7 +239,7 @@ class MacroProcessor(InlineProcessor):  # type: ignore[misc]
         names match. A regex has REGEX_SECONDS for all the names together."""
         pages = self.context().list_pages()
         if args.startswith("regex:"):
-            return self._list(_regex_matches(args[len("regex:"):], pages))
+            return self._list(_regex_matches(args[len("regex:"):], pages, self.context().budget))
         if any(char in args for char in "*?["):
             import fnmatch
 
@@ -258,7 +293,7 @@ class MacroProcessor(InlineProcessor):  # type: ignore[misc]
 
         context = self.context()
         if pattern.startswith("^"):
-            found = sorted(p for p in _regex_matches(pattern, context.list_pages()) if p != context.page)
+            found = sorted(p for p in _regex_matches(pattern, context.list_pages(), context.budget) if p != context.page)
             if keywords.get("sort", "ascending") == "descending":
                 found.reverse()
             skip = _count(keywords.get("skipitems", "0"), "skipitems")
@@ -281,10 +316,10 @@ class MacroProcessor(InlineProcessor):  # type: ignore[misc]
             raise MacroError(f"there is no page {target} that you may read")
         context.budget.spend("included_bytes", len(text.encode("utf-8")))
         if "from" in keywords:
-            found = _regex_search(keywords["from"], text)
+            found = _regex_search(keywords["from"], text, context.budget)
             text = text[found[1]:] if found else ""
         if "to" in keywords:
-            found = _regex_search(keywords["to"], text)
+            found = _regex_search(keywords["to"], text, context.budget)
             text = text[:found[0]] if found else text
         return text
 
@@ -396,7 +431,8 @@ class MacroProcessor(InlineProcessor):  # type: ignore[misc]
                 '<input type="hidden" name="fulltext" value="1"> <button type="submit">Search</button></form>')
             return form
         context.volatile = True
-        return self._list(context.search(query, MAX_LIST))
+        context.budget.spend("searches")
+        return self._list(context.search(query, MAX_LIST, context.budget.deadline))
 
     macro_FullSearchCached = macro_FullSearch
 

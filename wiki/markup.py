@@ -97,7 +97,7 @@ class LinkContext:
     recent: Callable[[int], list[LogEntry]] = lambda count: []
     read_page: Callable[[str], str | None] = lambda name: None
     attachments: Callable[[str], list[tuple[str, int]]] = lambda page: []  # (file name, bytes)
-    search: Callable[[str, int], list[str]] = lambda query, limit: []  # page names, best first
+    search: Callable[[str, int, float], list[str]] = lambda query, limit, deadline: []  # page names, best first
     interwiki: Callable[[], dict[str, str]] = dict  # name -> URL prefix (intermap.txt)
     script_root: str = ""
     include_stack: list[str] = field(default_factory=list)

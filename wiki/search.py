@@ -474,9 +474,11 @@ class SearchIndex:
             self._parser = QueryParser(query_schema())
         return self._parser.parse(text)
 
-    def search(self, text: str, page: int = 1, visible: Visibility = EVERYTHING) -> SearchResults:
+    def search(self, text: str, page: int = 1, visible: Visibility = EVERYTHING,
+               deadline: float | None = None) -> SearchResults:
         """Ranked results among the pages `visible` allows: hidden pages are masked out before
-        ranking, so totals, pages of results, snippets and suggestions never count them."""
+        ranking, so totals, pages of results, snippets and suggestions never count them.
+        `deadline` (time.monotonic()): a macro's search ends its expansions and suggestions by then."""
         wanted = max(page, 1)
         results = SearchResults(query=cleaned(text)[:MAX_QUERY_CHARS], page=wanted)
         parsed, message = self.parse(text)
@@ -487,7 +489,7 @@ class SearchIndex:
         def run(searcher: Any) -> None:  # may run twice: once more on a rebuilt index
             results.hits.clear()
             hidden = _hidden_documents(searcher, visible)
-            bounds = Bounds()
+            bounds = Bounds(deadline)
             bounded = bound_expansions(parsed, searcher.reader(), hidden, bounds)
             results.message = " ".join(filter(None, [message, *bounds.notices])) or None
             results.total, shown = _rank(searcher, bounded, wanted, hidden)
@@ -500,19 +502,19 @@ class SearchIndex:
                     results.hits.append(Hit(stored["name"], marker.snippet(stored["content"]), stored.get("modified"),
                                             stored["revision"]))
             if not results.total:
-                results.suggestion = self._suggest(searcher, results.query, hidden)  # the words searched
+                results.suggestion = self._suggest(searcher, results.query, hidden, deadline)  # the words searched
 
         self._repaired(run)
         results.building = self.progress()
         return results
 
-    def _suggest(self, searcher: Any, text: str, hidden: frozenset[int]) -> str | None:
+    def _suggest(self, searcher: Any, text: str, hidden: frozenset[int], deadline: float | None = None) -> str | None:
         """A spelling that finds something: offered only if searching it finds a page this
         reader may read (the index's word list still holds words of hidden and deleted pages)."""
         reader = searcher.reader()
         counter = VisibleCounter(reader, hidden)
         words = plain_words(text.lower())[:MAX_SUGGESTED_WORDS]
-        deadline = time.monotonic() + SUGGESTION_SECONDS
+        deadline = min(deadline or math.inf, time.monotonic() + SUGGESTION_SECONDS)
         suggested = [_closest(word, _spellings(reader, counter, word, deadline)) for word in words]
         if suggested == words:
             return None

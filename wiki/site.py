@@ -455,9 +455,9 @@ class Site:
                 follows_the_wiki()
             return [(item.name, item.size) for item in attachments.list(page)] if readable(page) else []
 
-        def search(query: str, limit: int) -> list[str]:
+        def search(query: str, limit: int, deadline: float) -> list[str]:
             try:
-                hits = self.search_index.search(query, visible=self.visibility(reader)).hits
+                hits = self.search_index.search(query, visible=self.visibility(reader), deadline=deadline).hits
             except Exception:  # an index being rebuilt or damaged: the list is empty, the page shows
                 log_failure(f"searching for the FullSearch macro on {name!r}")
                 return []
@@ -500,8 +500,18 @@ class Site:
         for right, name in rights:
             self.require(reader, right, name)
         if not reader.system:
-            # Per account when signed in (an office behind one address is many people), else per address.
-            self.rate_limiter.hit("save", f"user:{reader.name}" if reader.known else author.address)
+            self.rate_limiter.hit("save", self._counted_as(reader, author))
+
+    @staticmethod
+    def _counted_as(reader: Reader, author: Author) -> str:
+        """Who a rate limit counts: the account when signed in (an office behind one address is
+        many people), else the address."""
+        return f"user:{reader.name}" if reader.known else author.address
+
+    def allow_preview(self, reader: Reader, author: Author) -> None:
+        """A preview renders like a view that no cache holds: each counts against `preview`'s limit."""
+        if not reader.system:
+            self.rate_limiter.hit("preview", self._counted_as(reader, author))
 
     def _check_acl_change(self, reader: Reader, name: str, old: str, new: str) -> None:
         """Changing a page's #acl lines (adding, removing or editing them) takes the admin right."""

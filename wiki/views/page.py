@@ -5,7 +5,7 @@ import hashlib
 import re
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from wiki.drafts import Draft, age
@@ -340,11 +340,16 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     if form.get("action") == "preview":
         if form.get("keep_draft") != "0":  # the editor's first preview, of the text as loaded, keeps none
             wiki.drafts.save(owner, name, base_revision, whole)
+        live = form.get("fragment") == "1"  # the editor's live preview: the rendered text alone (the draft is kept)
+        try:
+            wiki.allow_preview(request.reader, request.author)
+        except TooManyRequests as refused:
+            if live:
+                return _fragment(f'<p class="notice">{escape(str(refused))}</p>', refused.status)
+            return _save_failed(wiki, request, name, text, base_revision, comment, owner, refused)
         preview = Markup(wiki.render_text(request, name, text, request.reader))
-        if form.get("fragment") == "1":  # the editor's live preview: the rendered text alone (the draft is kept)
-            fragment = Response(str(preview), mimetype="text/html")
-            fragment.headers["Cache-Control"] = "no-store"
-            return fragment
+        if live:
+            return _fragment(str(preview))
         return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment, preview=preview,
                        section=section)
     text = whole
@@ -420,6 +425,12 @@ def _notice(wiki: Site, request: WikiRequest, name: str) -> str:
     entry = wiki.store.log_entry(name, number)
     who = f" by {author_name(wiki, request, entry)}" if entry else ""
     return f"Saved, and merged with the changes of revision {number}{who}, saved while you were editing."
+
+
+def _fragment(html: str, status: int = 200) -> Response:
+    fragment = Response(html, status=status, mimetype="text/html")
+    fragment.headers["Cache-Control"] = "no-store"
+    return fragment
 
 
 def _save_failed(wiki: Site, request: WikiRequest, name: str, text: str, base_revision: int, comment: str,
