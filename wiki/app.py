@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from wiki import names, pagecache
 from wiki.atomic import make_private
 from wiki.config import Config
-from wiki.errors import InvalidPageName, SignInRequired, TooManyRequests, WikiError, storage_error
+from wiki.errors import BadRequest, InvalidPageName, SignInRequired, TooManyRequests, WikiError, storage_error
 from wiki.site import Site
 from wiki.views import about, accounts, feeds, files, history, listing, page, searching
 from wiki.views.base import WikiRequest, identify, themed
@@ -93,6 +93,8 @@ URL_MAP = Map(
 
 def static_file(wiki: Site, request: WikiRequest, version: str, filename: str) -> Response:
     """A theme file; cached for a year when its URL carries the current theme version."""
+    if "\x00" in filename:
+        raise BadRequest("A file name holds no NUL character.")
     theme = wiki.theme_for_version(version)
     path = theme.static_file(filename)
     if path is None:

@@ -52,6 +52,18 @@ class RateLimiter:
     def hit(self, action: str, *who: str) -> None:
         """Count one `action` for each of `who` (an address, an account); raise
         TooManyRequests if any is over its limit (then nothing is counted)."""
+        self._run(action, who, check=True, record=True)
+
+    def check(self, action: str, *who: str) -> None:
+        """Raise TooManyRequests if any of `who` is at its limit; count nothing (a sign-in counts
+        an account's failures only, after the password was checked)."""
+        self._run(action, who, check=True, record=False)
+
+    def record(self, action: str, *who: str) -> None:
+        """Count one `action` for each of `who`, whatever the counts are."""
+        self._run(action, who, check=False, record=True)
+
+    def _run(self, action: str, who: tuple[str, ...], *, check: bool, record: bool) -> None:
         rule = self.limits.get(action)
         if rule is None or rule[0] <= 0:
             return
@@ -59,7 +71,7 @@ class RateLimiter:
         deadline = time.monotonic() + BUSY_TIMEOUT
         while True:
             try:
-                return self._count(keys, *rule)
+                return self._count(keys, *rule, check=check, record=record)
             except sqlite3.OperationalError as error:
                 # "database is locked" can come at once (switching to WAL, opening while another
                 # process sets the file up), whatever the busy timeout: try again for a while.
@@ -76,19 +88,20 @@ class RateLimiter:
                 print(f"flatwiki: rate limits not checked ({self.path}: {error})", file=sys.stderr)
                 return
 
-    def _count(self, keys: list[str], count: int, seconds: int) -> None:
+    def _count(self, keys: list[str], count: int, seconds: int, *, check: bool = True, record: bool = True) -> None:
         now = time.time()
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
             db.execute("DELETE FROM hits WHERE at < ?", (now - 86400,))
-            for key in keys:
+            for key in keys if check else []:
                 (used, oldest) = db.execute("SELECT COUNT(*), MIN(at) FROM hits WHERE key = ? AND at > ?",
                                             (key, now - seconds)).fetchone()
                 if used >= count:
                     db.execute("COMMIT")
                     raise TooManyRequests(keys[0].partition(":")[0], int(oldest + seconds - now) + 1)
-            db.executemany("INSERT INTO hits VALUES (?, ?)", [(key, now) for key in keys])
+            if record:
+                db.executemany("INSERT INTO hits VALUES (?, ?)", [(key, now) for key in keys])
             db.execute("COMMIT")
         except sqlite3.Error:
             db.execute("ROLLBACK")

@@ -119,7 +119,7 @@ class Site:
         self._next_recovery = 0.0
         self._evaluator: tuple[str, Evaluator] | None = None
         self._visibility: dict[tuple[str, tuple[str, ...]], Visibility] = {}
-        self._letters: dict[tuple[str, str], dict[str, PageList]] = {}  # see pages_by_letter
+        self._letters: dict[tuple[str, str, str], dict[str, PageList]] = {}  # see pages_by_letter
         self._templates: tuple[str, list[str]] = ("", [])  # (pageset token, pages), see `templates`
 
     # Keys -----------------------------------------------------------------
@@ -238,8 +238,9 @@ class Site:
 
     def pages_by_letter(self, reader: Reader) -> dict[str, PageList]:
         """The pages `reader` may read, grouped by first letter (`index_letter`), in order: made
-        once per set of pages and view class (for the page index of a large wiki)."""
-        key = (self.store.pageset_token(), self.view_class(reader))
+        once per set of pages, state of the ACLs (an #acl line added to a page, a group's members
+        changed: who may read what) and view class (for the page index of a large wiki)."""
+        key = (self.store.pageset_token(), self.acl_table.current().token, self.view_class(reader))
         with self._lock:
             found = self._letters.get(key)
         if found is not None:

@@ -301,14 +301,16 @@ class UserStore:
         if len(password) > MAX_PASSWORD:
             return None
         user = self.by_name(" ".join(name.split()))
-        if user is None:
+        stored = user.fields.get("enc_password", "") if user is not None else ""
+        if not stored.startswith(HASH_PREFIX):
+            # No account, or a 1.9 hash (a salted SHA-1 takes microseconds): the scrypt a native
+            # account costs is paid all the same, so the timing tells none of them apart.
             if not _DUMMY_HASH:
                 _DUMMY_HASH.append(hash_password(secrets.token_hex(16)))
             check_password(_DUMMY_HASH[0], password)
+        if user is None or not check_password(stored, password):
             return None
-        if not check_password(user.fields.get("enc_password", ""), password):
-            return None
-        if not user.fields.get("enc_password", "").startswith(HASH_PREFIX):
+        if not stored.startswith(HASH_PREFIX):
             self.set_password(user, password)  # a 1.9 hash: replaced by a stronger one
         return user
 

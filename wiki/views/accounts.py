@@ -12,16 +12,26 @@ from wiki.errors import BadRequest, PermissionDenied, SignInRequired, WikiError
 from wiki.sessions import COOKIE as SESSION_COOKIE
 from wiki.sessions import Session
 from wiki.site import Site
-from wiki.users import MAX_PASSWORD, NameTaken, validate_name, validate_password
+from wiki.users import MAX_PASSWORD, NameTaken, User, validate_name, validate_password
 from wiki.views.base import WikiRequest, form_fields, redirect, refuse_robots, themed
 
 SIGN_IN_FAILED = "The name or the password is not right (or the account cannot sign in)."
 
 
 def _local_target(wiki: Site, request: WikiRequest, target: str) -> str:
-    """Where to go after signing in: a path on this wiki only (never another site)."""
+    """Where to go after signing in: a path on this wiki only (never another site), judged as a
+    browser reads it: it drops tabs and newlines (`/\t/evil.example/` became `//evil.example/`) and
+    takes a backslash for a slash, so any of those, or any space or control character, sends the
+    person to the front page instead; so does anything with a scheme or a host."""
+    import urllib.parse
+
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):  # (a newline would split the header)
+        raise BadRequest("The address to go back to holds a control character; nothing was done.")
     root = request.script_root or ""
-    if target.startswith(root + "/") and not target.startswith("//") and "\\" not in target:
+    parts = urllib.parse.urlsplit(target)
+    if (target.startswith(root + "/") and not target.startswith(("//", "/\\")) and "\\" not in target
+            and not any(char.isspace() or not char.isprintable() for char in target)
+            and not parts.scheme and not parts.netloc):
         return target
     return request.page_url(wiki.config.front_page)
 
@@ -64,6 +74,20 @@ def check_textcha(wiki: Site, request: WikiRequest, fields: dict[str, str]) -> N
         raise PermissionDenied("The answer to the question is not right. Nothing was done; try again.")
 
 
+def _password_checked(wiki: Site, request: WikiRequest, name: str, password: str) -> User | None:
+    """The account if `password` is its own, within the `login` limits: every attempt counts for the
+    address, and a failure for the (account, address) pair. Nobody elsewhere can lock an account
+    out: ten wrong passwords from one address used to refuse the right one from any other."""
+    address = request.remote_addr or ""
+    pair = f"user:{' '.join(name.split()).casefold()}@{address}"
+    wiki.rate_limiter.hit("login", address)
+    wiki.rate_limiter.check("login", pair)
+    user = wiki.users.authenticate(name, password)
+    if user is None:
+        wiki.rate_limiter.record("login", pair)
+    return user
+
+
 def login(wiki: Site, request: WikiRequest) -> Response:
     """GET: the sign-in form. POST: check the name and password; a session cookie on success."""
     target = request.args.get("next", "")  # (request.values would read the body form_fields checks)
@@ -72,8 +96,8 @@ def login(wiki: Site, request: WikiRequest) -> Response:
     fields = form_fields(wiki, request)
     name, password, target = fields.get("name", "").strip()[:200], fields.get("password", ""), fields.get("next", "")
     refuse_robots(fields)
-    wiki.rate_limiter.hit("login", request.remote_addr or "", f"user:{name}")  # per address and per account tried
-    user = wiki.users.authenticate(name, password)
+    destination = _local_target(wiki, request, target)  # a bad one is refused before any session exists
+    user = _password_checked(wiki, request, name, password)
     if user is None:
         return _form(wiki, request, "login.mako", "Sign in", 403, target=target, name=name, error=SIGN_IN_FAILED)
     if user.disabled:  # the right password: telling them why costs nothing
@@ -81,7 +105,7 @@ def login(wiki: Site, request: WikiRequest) -> Response:
         return _form(wiki, request, "login.mako", "Sign in", 403, target=target, name=name,
                      error=f"The account {user.name!r} {why}.")
     session = wiki.sessions.create(user.id, user.password_stamp)
-    response = redirect(request, _local_target(wiki, request, target))
+    response = redirect(request, destination)
     _set_session(wiki, request, response, session)
     return response
 
@@ -149,8 +173,8 @@ def account(wiki: Site, request: WikiRequest) -> Response:
         fields = form_fields(wiki, request)
         try:
             if fields.get("action") == "password":
-                if len(fields.get("current", "")) > MAX_PASSWORD or wiki.users.authenticate(
-                        user.name, fields.get("current", "")) is None:
+                if len(fields.get("current", "")) > MAX_PASSWORD or _password_checked(
+                        wiki, request, user.name, fields.get("current", "")) is None:
                     raise PermissionDenied("Your current password is not right. Nothing was changed.")
                 if fields.get("password", "") != fields.get("password2", ""):
                     raise BadRequest("The two new passwords differ. Nothing was changed.")

@@ -261,6 +261,8 @@ def themed(
 def redirect(request: WikiRequest, location: str, status: int = 303) -> Response:
     """Redirect to a path built from the URL map. Relative (RFC 9110 allows it): an absolute one
     from the Host header would let a forged Host send people, and poisoned caches, elsewhere."""
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in location):
+        raise BadRequest("That address holds a control character.")
     response = Response(f"See {location}\n", status=status, content_type="text/plain; charset=utf-8")
     response.headers["Location"] = location
     response.autocorrect_location_header = False
