@@ -127,3 +127,41 @@ def test_the_page_index_follows_a_new_acl_at_once(config: Config) -> None:
     assert anonymous.get("/IndexLeakTest").status_code in (403, 404)
     for url in ("/+index", "/+index?letter=I"):
         assert "IndexLeakTest" not in anonymous.get(url).get_data(as_text=True), url
+
+
+@pytest.mark.parametrize("look_alike", ["alіce", "Alice", "ALICE", "aIice", "alice\u00ad", "\u202eecila", "al\u200bice"])
+def test_look_alike_account_names_are_refused(tmp_path: Path, look_alike: str) -> None:
+    from wiki.errors import BadRequest
+
+    users = UserStore(tmp_path / "user")
+    users.create("alice", PASSWORD)
+    with pytest.raises(BadRequest):
+        users.create(look_alike, PASSWORD)
+    assert [user.name for user in users.all()] == ["alice"]
+
+
+def test_names_are_stored_nfc_and_sign_in_either_way(config: Config) -> None:
+    users = UserStore(config.data_dir / "user")
+    made = users.create("Jose\u0301", PASSWORD)
+    assert made.name == "Jos\u00e9"
+    assert users.authenticate("Jose\u0301", PASSWORD) is not None
+    assert users.authenticate("Jos\u00e9", PASSWORD) is not None
+    from wiki.errors import BadRequest
+
+    with pytest.raises(BadRequest):
+        users.create("Jos\u00e9", PASSWORD)
+    users.create("Jose", PASSWORD)  # another name, which does not look the same
+
+
+def test_a_display_name_shows_beside_the_account_name(config: Config) -> None:
+    users = UserStore(config.data_dir / "user")
+    mallory = users.create("Mallory", PASSWORD)
+    browser = client_from(config, "192.0.2.10")
+    assert attempt(browser, "Mallory", PASSWORD) == 303
+    fields = {**browser.form("/+account"), "action": "profile", "aliasname": "Victim", "email": ""}
+    browser.post("/+account", data=fields)
+    assert users.get(mallory.id).fields["aliasname"] == "Victim"  # type: ignore[union-attr]
+    fields = {**browser.form("/+edit/SomePage"), "text": "hello\n", "action": "save"}
+    assert browser.post("/+edit/SomePage", data=fields).status_code == 303
+    history = browser.get("/+history/SomePage").get_data(as_text=True)
+    assert "Victim (Mallory)" in history

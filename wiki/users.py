@@ -17,6 +17,7 @@ import re
 import secrets
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,7 +168,10 @@ def validate_name(name: str, group_pattern: re.Pattern[str] | None = None) -> st
     ACL reads otherwise (All, Known, a name of a group page, ',' or ':' that split entries)."""
     from wiki import names
 
-    name = " ".join(name.split())
+    name = unicodedata.normalize("NFC", " ".join(name.split()))
+    if any(unicodedata.category(char) in ("Cf", "Cc", "Co", "Cn", "Cs") for char in name):
+        raise BadRequest(f"{name!r} cannot be an account name: it holds invisible characters (format or control "
+                         "characters, such as a zero-width space, a soft hyphen or a change of direction).")
     if not name or len(name) > MAX_NAME:
         raise BadRequest(f"A name has 1 to {MAX_NAME} characters.")
     if name in RESERVED or any(char in name for char in ",:") or name[0] in "+-#" or \
@@ -178,6 +182,45 @@ def validate_name(name: str, group_pattern: re.Pattern[str] | None = None) -> st
     except ValueError as error:
         raise BadRequest(f"{name!r} cannot be an account name: {error}") from error
     return name
+
+
+def look_alike_forms(name: str) -> set[str]:
+    """What a name looks like (after the skeleton of Unicode's UTS #39): case folded, decomposed,
+    and each character that Unicode's confusables list pairs with another taken as the plainest
+    of them (Cyrillic і and dotless ı as i, l as 1). Two accounts may not share it: `alіce` beside
+    `alice`, `ADMIN` beside `Admin` would show as one person in the history. Two forms, as case
+    may be folded before or after (capital I looks like l, small i does not): names that share
+    either look alike."""
+    table = _confusables()
+
+    def mapped(text: str) -> str:
+        return "".join(table.get(char, char) for char in unicodedata.normalize("NFKD", text))
+
+    return {unicodedata.normalize("NFD", mapped(name).casefold()), unicodedata.normalize("NFD", mapped(name.casefold()))}
+
+
+def _confusables() -> dict[str, str]:
+    """Each character of Unicode's confusables (confusable_homoglyphs' copy of confusables.txt)
+    mapped to the least of it and its look-alikes: loaded once, when an account is made."""
+    if not _LOOK_ALIKES:
+        import json
+        from importlib import resources
+
+        listed = json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8"))
+        for char, alikes in listed.items():
+            group = [char, *(alike["c"] for alike in alikes if len(alike["c"]) == 1)]
+            least = min(group, key=_plainest)
+            for each in group:
+                known = _LOOK_ALIKES.get(each)
+                _LOOK_ALIKES[each] = least if known is None else min(known, least, key=_plainest)
+    return _LOOK_ALIKES
+
+
+_LOOK_ALIKES: dict[str, str] = {}
+
+
+def _plainest(char: str) -> tuple[bool, str]:
+    return not char.isascii(), char
 
 
 def validate_password(password: str) -> str:
@@ -282,6 +325,11 @@ class UserStore:
             self._seen = None
             if self.by_name(name) is not None:
                 raise NameTaken(f"The name {name!r} is taken; choose another.")
+            looks = look_alike_forms(name)
+            for other in self.all():
+                if looks & look_alike_forms(other.name):
+                    raise NameTaken(f"The name {name!r} looks like the name of another account ({other.name!r}); "
+                                    "choose one that cannot be mistaken for it.")
             now = time.time()
             user_id = f"{now:.2f}.{secrets.randbelow(1000)}.{secrets.randbelow(100000)}"
             user = User(user_id, {
@@ -300,7 +348,7 @@ class UserStore:
         done for a name without an account, so the answer's timing does not tell."""
         if len(password) > MAX_PASSWORD:
             return None
-        user = self.by_name(" ".join(name.split()))
+        user = self.by_name(unicodedata.normalize("NFC", " ".join(name.split())))  # as names are stored
         stored = user.fields.get("enc_password", "") if user is not None else ""
         if not stored.startswith(HASH_PREFIX):
             # No account, or a 1.9 hash (a salted SHA-1 takes microseconds): the scrypt a native

@@ -183,7 +183,8 @@ def who(wiki: Site, request: WikiRequest, entry: LogEntry) -> Markup:
     """Who made a change, for a page: an account's name links to their home page (as in MoinMoin)."""
     user = wiki.users.get(entry.user_id) if entry.user_id else None
     if user is not None:
-        shown = user.fields.get("aliasname") or user.name  # 1.9's display name, when they chose one
+        alias = user.fields.get("aliasname", "")  # 1.9's display name, when they chose one: free text, so
+        shown = f"{alias} ({user.name})" if alias and alias != user.name else user.name  # the account beside it
         try:
             return Markup('<a class="user" href="{}">{}</a>').format(request.page_url(names.normalize(user.name)),
                                                                      shown)
