@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import tarfile
 import time
 from collections.abc import Callable, Iterator
@@ -141,6 +142,17 @@ def backup(store: PageStore, out: Path, *, drafts: bool = False, progress: Progr
     return counts
 
 
+def _wiki_modes(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo:
+    """tarfile's `data` filter (no links out, no devices), then the modes the wiki writes."""
+    member = tarfile.data_filter(member, path)
+    private = Path(member.name).parts[:1] == ("user",)
+    if member.isdir():
+        mode = 0o700 if private else 0o755
+    else:
+        mode = 0o600 if private else 0o644
+    return member.replace(mode=mode, deep=False)
+
+
 def _members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
     """The archive's files, refusing anything a backup never holds (links, devices, paths
     outside the data directory, other top-level names)."""
@@ -154,9 +166,15 @@ def _members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
         yield member
 
 
-def restore(archive_path: Path, data_dir: Path) -> dict[str, object]:
+def restore(archive_path: Path, data_dir: Path, largest_file: int | None = None,
+            most_bytes: int | None = None) -> dict[str, object]:
     """Unpack a backup into an empty (or new) data directory; returns its manifest. What is
-    derived is rebuilt by the caller (`wiki restore` runs the repair `wiki check` would)."""
+    derived is rebuilt by the caller (`wiki restore` runs the repair `wiki check` would).
+
+    Bounded before a byte is written: no file over `largest_file` (edit-logs aside), and all of them together at most
+    `most_bytes` (by default, 90% of the free space where they go): a 204 KB archive once unpacked
+    a 200 MB revision. Modes are the wiki's own, not the archive's: account files 0600, the rest
+    0644 (folders 0755), whatever the archive says (a member marked 04777 came back 0755)."""
     if data_dir.exists() and any(data_dir.iterdir()):
         raise ValueError(f"{data_dir} is not empty: restore into a new or empty folder")
     with tarfile.open(archive_path, "r:gz") as archive:
@@ -168,7 +186,19 @@ def restore(archive_path: Path, data_dir: Path) -> dict[str, object]:
             raise ValueError(f"{archive_path}: backup format {manifest.get('format')!r} is not {FORMAT!r}")
         members = list(_members(archive))
         data_dir.mkdir(parents=True, exist_ok=True)
-        archive.extractall(data_dir, members=members, filter="data")
+        if most_bytes is None:
+            most_bytes = int(shutil.disk_usage(data_dir).free * 0.9)
+        total = 0
+        for member in members:
+            log = Path(member.name).name == "edit-log"  # grows with the history: only the total bounds it
+            if largest_file is not None and member.size > largest_file and not log:
+                raise ValueError(f"{archive_path}: {member.name} unpacks to {member.size} bytes, over the "
+                                 f"{largest_file} a file of a wiki may have; nothing was restored")
+            total += member.size
+        if total > most_bytes:
+            raise ValueError(f"{archive_path} unpacks to {total} bytes, over the {most_bytes} allowed here "
+                             "(90% of the free space); nothing was restored")
+        archive.extractall(data_dir, members=members, filter=_wiki_modes)
     store = PageStore(data_dir)
     store.create()
     for entry in os.scandir(store.pages_dir):  # a deletion's `current` may name a revision without a file

@@ -170,7 +170,8 @@ def cmd_import_moin19(args: argparse.Namespace) -> int:
 
     config = _config(args)
     started = time.monotonic()
-    report = import_moin19(Path(args.source), PageStore(config.data_dir), progress=progress_bar(sys.stderr, "pages"))
+    report = import_moin19(Path(args.source), PageStore(config.data_dir), progress=progress_bar(sys.stderr, "pages"),
+                           max_page_bytes=config.max_page_bytes)
     print(f"{args.source} -> {config.data_dir}: {report.pages} pages brought over ({report.unchanged} unchanged "
           f"since the last import), {report.revisions} revisions, {report.attachments} attached files, "
           f"{report.users} accounts, in {time.monotonic() - started:.1f} s.")
@@ -242,7 +243,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from wiki.consistency import repair_store
 
     config = _config(args)
-    manifest = restore(Path(args.archive), config.data_dir)
+    # A revision is at most max_page_bytes (stored with CRLF: up to twice that), a file at most
+    # max_attachment_bytes; anything larger is not something this wiki wrote.
+    largest = max(2 * config.max_page_bytes, config.max_attachment_bytes, 1 << 20)
+    manifest = restore(Path(args.archive), config.data_dir, largest_file=largest)
     store = PageStore(config.data_dir)
     pages = store.list_pages()
     _record_links(config, pages, progress_bar(sys.stderr, "link table"))

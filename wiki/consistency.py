@@ -221,6 +221,17 @@ def _walk_derived(root: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
             yield Path(folder), dirs, files
 
 
+def _check_links(store: PageStore, problems: list[Problem]) -> None:
+    """Every symbolic link inside the data dir: the wiki never makes one, and one can publish a
+    file from outside (an import from a crafted folder once did)."""
+    for folder, subfolders, files in os.walk(store.root, followlinks=False):
+        for name in subfolders + files:
+            path = Path(folder, name)
+            if path.is_symlink():
+                problems.append(Problem(path, f"is a symbolic link (to {os.readlink(path)}); the wiki makes none: "
+                                              "remove it, or replace it with the file itself", repairable=False))
+
+
 def check_store(store: PageStore) -> list[Problem]:
     """Everything wrong with the store and its derived data, without changing anything."""
     problems: list[Problem] = []
@@ -238,6 +249,7 @@ def check_store(store: PageStore) -> list[Problem]:
                 _check_page(store, Path(entry.path), global_keys, problems)
         except OSError as error:  # never stop at one page: name it and go on
             problems.append(Problem(Path(entry.path), f"cannot be read: {error.strerror or error}", repairable=False))
+    _check_links(store, problems)
     try:
         _check_derived(store, problems)
     except OSError as error:
