@@ -41,6 +41,8 @@ def test_protected_names_answer_403_missing_ones_404(client: WikiClient, route: 
 
 def test_nothing_the_page_holds_is_found(client: WikiClient) -> None:
     for url in ("/+search?q=swordfish&fulltext=1", "/+search?q=sword*&fulltext=1", "/+search?q=launch+code&fulltext=1",
-                "/+index", "/+recent", "/+feed", "/+feed/SecretPage"):
+                "/+index", "/+recent", "/+feed"):
         body = client.get(url).get_data(as_text=True)
         assert "SecretPage" not in body and "launch code is" not in body, url
+    feed = client.get("/+feed/SecretPage")
+    assert feed.status_code == 403 and "launch code" not in feed.get_data(as_text=True)
