@@ -346,7 +346,7 @@ def test_drafts_are_bounded_per_browser_and_expire(seeded_config: Config) -> Non
     for n in range(drafts.DRAFTS_PER_BROWSER + 15):
         assert store.save("browser-a", f"Page{n}", 0, "draft text")
         time.sleep(0.001)
-    folder = next((seeded_config.data_dir / "drafts").iterdir())
+    folder = next((seeded_config.data_dir / "drafts" / "browsers").iterdir())
     assert len(list(folder.iterdir())) == drafts.DRAFTS_PER_BROWSER
     assert store.load("browser-a", "Page0") is None  # the oldest went first
     assert store.load("browser-a", f"Page{drafts.DRAFTS_PER_BROWSER + 14}") is not None

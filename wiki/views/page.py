@@ -339,7 +339,7 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     whole = text if section is None else _with_section(wiki, name, base_revision, section, text)
     if form.get("action") == "preview":
         if form.get("keep_draft") != "0":  # the editor's first preview, of the text as loaded, keeps none
-            wiki.drafts.save(owner, name, base_revision, whole)
+            wiki.drafts.save(owner, name, base_revision, whole, request.remote_addr or "")
         live = form.get("fragment") == "1"  # the editor's live preview: the rendered text alone (the draft is kept)
         try:
             wiki.allow_preview(request.reader, request.author)
@@ -375,7 +375,7 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
         wiki.save(request, name, text, base_revision=base_revision, author=request.author, reader=request.reader,
                   comment=comment, merge=merge_with_theirs)
     except MergeConflict as clash:
-        wiki.drafts.save(owner, name, clash.current_revision, clash.merged.text)
+        wiki.drafts.save(owner, name, clash.current_revision, clash.merged.text, request.remote_addr or "")
         return _editor(
             wiki, request, name, text=clash.merged.text, base_revision=clash.current_revision, comment=comment,
             status=409, conflict=clash, their_changes=diff_rows(clash.base, clash.theirs),
@@ -436,7 +436,7 @@ def _fragment(html: str, status: int = 200) -> Response:
 def _save_failed(wiki: Site, request: WikiRequest, name: str, text: str, base_revision: int, comment: str,
                  owner: str, failed: WikiError) -> Response:
     """The editor again, with the person's text and what went wrong: nothing typed is lost."""
-    kept = wiki.drafts.save(owner, name, base_revision, text) if owner else False
+    kept = wiki.drafts.save(owner, name, base_revision, text, request.remote_addr or "") if owner else False
     message = f"{failed} Your text is still in the editor below" + (
         " and kept as a draft in this browser." if kept else "; copy it somewhere safe before leaving this page.")
     return _editor(wiki, request, name, text=text, base_revision=base_revision, comment=comment,
