@@ -6,6 +6,7 @@ ever lost. Knows nothing of HTTP.
 """
 from __future__ import annotations
 
+import fcntl
 import mimetypes
 import os
 import re
@@ -15,9 +16,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Callable
 from typing import IO
 
-from wiki.atomic import fsync_directory, temp_file
+from wiki.atomic import fsync_directory, temp_file, write_atomically
 from wiki.editlog import ATTACHMENT_REVISION, ATTDEL, ATTNEW, LogEntry, append_line
 from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, storage_error
 from wiki.storage import Author, PageStore
@@ -38,6 +40,49 @@ class Attachment:
     @property
     def time(self) -> datetime:
         return datetime.fromtimestamp(self.modified, tz=timezone.utc)
+
+
+class AttachmentTotal:
+    """What every page's attachments take together, in one small file beside the pages (derived:
+    counted again from the folders when it is missing or damaged), so that an upload's check of
+    the total reads one number, not every page's folder."""
+
+    def __init__(self, store: PageStore) -> None:
+        self.store = store
+        self.path = store.root / "attachment-bytes"
+
+    def _locked(self) -> int:
+        fd = os.open(self.path.with_name(".attachment-bytes.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd
+
+    def _read(self) -> int:
+        try:
+            raw = self.path.read_bytes().strip()
+        except FileNotFoundError:
+            raw = b""
+        if raw.isdigit():
+            return int(raw)
+        from wiki.recovery import names_in
+
+        files = AttachmentStore(self.store)  # deleted pages keep their files: counted too
+        total = sum(files.bytes_of(name) for name in names_in(self.store.pages_dir))
+        write_atomically(self.path, f"{total}\n".encode("ascii"), durable=False)
+        return total
+
+    def current(self) -> int:
+        fd = self._locked()
+        try:
+            return self._read()
+        finally:
+            os.close(fd)
+
+    def add(self, size: int) -> None:
+        fd = self._locked()
+        try:
+            write_atomically(self.path, f"{self._read() + size}\n".encode("ascii"), durable=False)
+        finally:
+            os.close(fd)
 
 
 def sanitize_filename(raw: str) -> str:
@@ -98,8 +143,11 @@ class AttachmentStore:
             return False
         return True
 
-    def add(self, page: str, filename: str, data: IO[bytes], *, author: Author, limit: int) -> str:
-        """Store an upload (at most `limit` bytes), keeping any file it replaces as a version."""
+    def add(self, page: str, filename: str, data: IO[bytes], *, author: Author, limit: int,
+            quota: Callable[[int], None] | None = None) -> str:
+        """Store an upload (at most `limit` bytes), keeping any file it replaces as a version.
+        `quota(size)` is called once the upload's size is known, under the page's lock, before it
+        is kept: it raises to refuse (then nothing is kept)."""
         name = sanitize_filename(filename)
         if not self.store.exists(page):
             raise PageNotFound(page, f"Create the page {page!r} before attaching files to it.")
@@ -118,6 +166,8 @@ class AttachmentStore:
                             handle.write(chunk)
                         handle.flush()
                         os.fsync(handle.fileno())
+                    if quota is not None:
+                        quota(size)
                     self._keep_version(page, name)
                     os.replace(temp, folder / name)
                 finally:
@@ -127,6 +177,18 @@ class AttachmentStore:
             except OSError as error:
                 raise storage_error(error, f"Attaching {name!r} to {page!r}") or error from error
         return name
+
+    def bytes_of(self, page: str) -> int:
+        """What the page's attachments take on disk, their replaced and deleted versions too."""
+        total = 0
+        for folder in (self.folder(page), self.folder(page) / VERSIONS):
+            try:
+                entries = list(os.scandir(folder))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            total += sum(entry.stat(follow_symlinks=False).st_size for entry in entries
+                         if entry.is_file(follow_symlinks=False) and not entry.name.startswith("."))  # (not uploads under way)
+        return total
 
     def delete(self, page: str, filename: str, *, author: Author) -> None:
         """Remove an attachment from the page (its bytes stay among the versions)."""

@@ -52,6 +52,15 @@ class Config:
         512 * 1024, "Largest page text in bytes of UTF-8; a larger save gets 413. Pages up to it render within "
                     "about 1 s (bench/render.py).")
     max_attachment_bytes: int = _option(10 * 1024 * 1024, "Largest attached file in bytes; a larger upload gets 413.")
+    page_attachments_bytes: int = _option(
+        100 * 1024 * 1024, "Most bytes one page's attachments may take, the replaced versions kept among them; an "
+                           "upload past it gets 507. 0: no limit.")
+    attachments_bytes: int = _option(
+        4 * 1024 * 1024 * 1024, "Most bytes all attachments may take together, replaced versions included; an upload "
+                                "past it gets 507. 0: no limit.")
+    upload_bytes_per_day: int = _option(
+        200 * 1024 * 1024, "Most bytes one account (or, not signed in, one address) may upload in 24 hours; past it, "
+                           "507. 0: no limit.")
     secret_key: str = _option("", "Signs CSRF tokens. Empty: a random key is made once and kept in data_dir/secret-key.")
     proxy_fix: bool = _option(False, "Trust one reverse proxy's X-Forwarded-For/-Proto/-Host/-Prefix headers.")
     page_cache_seconds: int = _option(0, "max-age of page views in Cache-Control; 0 means browsers revalidate every time (cheap: 304 via ETag).")

@@ -118,6 +118,13 @@ class StorageFull(WikiError):
     title = "Disk full"
 
 
+class QuotaExceeded(WikiError):
+    """An upload would take more than a limit on attachments allows (the message says which)."""
+
+    status = 507
+    title = "Attachment limit reached"
+
+
 class StorageUnavailable(WikiError):
     """The data directory cannot be written (read-only mount, permissions)."""
 

@@ -63,6 +63,33 @@ class RateLimiter:
         """Count one `action` for each of `who`, whatever the counts are."""
         self._run(action, who, check=False, record=True)
 
+    def spend(self, key: str, amount: int, most: int, seconds: int) -> int | None:
+        """Add `amount` (bytes, say) to what `key` spent in the last `seconds`, unless that would
+        pass `most`: then nothing is added, and what was spent is returned (None: added). A
+        database that cannot be used adds nothing and refuses nothing, as `hit` does."""
+        now = time.time()
+        try:
+            db = self._db()
+            db.execute("CREATE TABLE IF NOT EXISTS amounts (key TEXT NOT NULL, at REAL NOT NULL, amount INTEGER NOT NULL)")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM amounts WHERE at < ?", (now - max(seconds, 86400),))
+                (spent,) = db.execute("SELECT COALESCE(SUM(amount), 0) FROM amounts WHERE key = ? AND at > ?",
+                                      (key, now - seconds)).fetchone()
+                if spent + amount > most:
+                    db.execute("COMMIT")
+                    return int(spent)
+                db.execute("INSERT INTO amounts VALUES (?, ?, ?)", (key, now, amount))
+                db.execute("COMMIT")
+            except sqlite3.Error:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            import sys
+
+            print(f"flatwiki: upload allowance not checked ({self.path}: {error})", file=sys.stderr)
+        return None
+
     def _run(self, action: str, who: tuple[str, ...], *, check: bool, record: bool) -> None:
         rule = self.limits.get(action)
         if rule is None or rule[0] <= 0:

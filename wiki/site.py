@@ -25,6 +25,7 @@ from wiki.errors import (
     PageBusy,
     PageNotFound,
     PermissionDenied,
+    QuotaExceeded,
     SignInRequired,
     StorageFull,
     StorageUnavailable,
@@ -617,10 +618,43 @@ class Site:
 
     def attach(self, urls: Urls | None, name: str, filename: str, data: IO[bytes], *, author: Author,
                reader: Reader, limit: int) -> str:
-        from wiki.attachments import AttachmentStore
+        from wiki.attachments import AttachmentStore, AttachmentTotal
 
         self._allowed_change(reader, author, ("write", name))
-        stored = AttachmentStore(self.store).add(name, filename, data, author=author, limit=limit)
+        files, total = AttachmentStore(self.store), AttachmentTotal(self.store)
+        config = self.config
+
+        def within_quotas(size: int) -> None:
+            """The limits on what attachments take (replaced versions count): the page's, every
+            page's together, and what one account or address uploads in a day (one client once
+            kept 39 MB of versions of one file, and could add 600 MB every 10 minutes)."""
+            if config.page_attachments_bytes and files.bytes_of(name) + size > config.page_attachments_bytes:
+                raise QuotaExceeded(f"The attachments of {name!r} may take at most {config.page_attachments_bytes:,} "
+                                    f"bytes (old versions of replaced files count); this file would pass that. "
+                                    "Nothing was stored.")
+            if config.attachments_bytes and total.current() + size > config.attachments_bytes:
+                raise QuotaExceeded(f"All attachments of this wiki may take at most {config.attachments_bytes:,} "
+                                    "bytes; this file would pass that. Nothing was stored.")
+            if config.upload_bytes_per_day and not reader.system:
+                spent = self.rate_limiter.spend(f"upload:{self._counted_as(reader, author)}", size,
+                                                config.upload_bytes_per_day, 86400)
+                if spent is not None:
+                    raise QuotaExceeded(f"Uploads are limited to {config.upload_bytes_per_day:,} bytes a day "
+                                        f"{'per account' if reader.known else 'from one address'}; {spent:,} are used. "
+                                        "Nothing was stored.")
+
+        sizes: list[int] = []
+
+        def counted(size: int) -> None:
+            within_quotas(size)
+            sizes.append(size)
+
+        stored = files.add(name, filename, data, author=author, limit=limit, quota=counted)
+        try:
+            total.add(sizes[0])
+        except OSError:  # derived: counted again from the folders when it is wrong or missing
+            log_failure(f"counting {stored!r} of {name!r} in {total.path}")
+            total.path.unlink(missing_ok=True)
         self.after_change(urls, name, appeared_or_went=[])
         return stored
 
