@@ -165,3 +165,26 @@ def test_a_display_name_shows_beside_the_account_name(config: Config) -> None:
     assert browser.post("/+edit/SomePage", data=fields).status_code == 303
     history = browser.get("/+history/SomePage").get_data(as_text=True)
     assert "Victim (Mallory)" in history
+
+
+def test_every_cached_list_follows_the_acl_table(config: Config) -> None:
+    """Point 11: the index and its letters, orphans, wanted pages, the sitemap and recent changes,
+    each asked for before and after an #acl line is added and after a group gains a member, in
+    one long-running app (each CGI process starts afresh; a server keeps what it made)."""
+    site = Site(config)
+    author = Author(user_id="admin")
+    site.save(None, "ListLeak", "links to [[NoSuchPageYet]]\n", base_revision=0, author=author, reader=SYSTEM)
+    site.save(None, "ReadersGroup", " * Nobody\n", base_revision=0, author=author, reader=SYSTEM)
+    anonymous = WikiClient(create_app(config))
+    urls = ["/+index", "/+index?letter=L", "/+orphans", "/+wanted", "/sitemap.xml", "/+recent"]
+    before = {url: anonymous.get(url).get_data(as_text=True) for url in urls}
+    for url in urls:
+        assert "ListLeak" in before[url] or "NoSuchPageYet" in before[url], url
+    site.save(None, "ListLeak", "#acl ReadersGroup:read All:\nlinks to [[NoSuchPageYet]]\n", base_revision=1,
+              author=author, reader=SYSTEM)
+    for url in urls:
+        body = anonymous.get(url).get_data(as_text=True)
+        assert "ListLeak" not in body and "NoSuchPageYet" not in body, url
+    site.save(None, "ReadersGroup", " * All\n", base_revision=1, author=author, reader=SYSTEM)  # now everyone reads it
+    for url in ("/+index", "/+index?letter=L", "/sitemap.xml", "/+recent"):
+        assert "ListLeak" in anonymous.get(url).get_data(as_text=True), url
