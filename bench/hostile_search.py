@@ -42,7 +42,7 @@ def hostile_queries(rng: random.Random, lexicon: list[str]) -> list[str]:
         " ".join(f"{c}*" for c in letters), " OR ".join(f"{c}*" for c in letters),
         " ".join(f"{c}?*" for c in letters), " OR ".join(f"{c}{d}*" for c in vowels for d in vowels),
         " ".join(rng.sample(lexicon, 80)), " OR ".join(rng.sample(lexicon, 60)),
-        " ".join(f'"{a} {b}"' for a, b in zip(rng.sample(lexicon, 20), rng.sample(lexicon, 20))),
+        " ".join(f'"{a} {b}"' for a, b in zip(rng.sample(lexicon, 20), rng.sample(lexicon, 20), strict=True)),
         "title:a* content:e*", "a* NOT b*", "(a* OR b*) AND (c* OR d*) AND (e* OR f*)",
         "a*z", "a*b*c*d*e*f*g*", "??a*", " ".join("a" * n + "*" for n in range(1, 12)),
         " ".join(w[:2] + "*" for w in rng.sample(lexicon, 40)), " ".join(w[:-1] for w in rng.sample(lexicon, 60)),

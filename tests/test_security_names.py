@@ -4,7 +4,6 @@ any route. Anonymous visitors on MoinMoin 1.9's default ACLs."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 

@@ -13,10 +13,10 @@ import re
 import shutil
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Callable
 from typing import IO
 
 from wiki.atomic import fsync_directory, temp_file, write_atomically

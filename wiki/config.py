@@ -92,8 +92,8 @@ class Config:
     rate_limits: str = _option(
         "save=60/600,login=10/600,register=5/3600,preview=600/600",
         "At most N actions in S seconds, as action=N/S: `save` (every change; per account, or per address when "
-        "not signed in), `login` (sign-in attempts per address, and wrong passwords per account and address), `register` (per address), `preview` (the "
-        "editor's previews, live ones too; per account, or per address). Kept in "
+        "not signed in), `login` (sign-in attempts per address, and wrong passwords per account and address), "
+        "`register` (per address), `preview` (the editor's previews, live ones too; per account, or per address). Kept in "
         "data_dir/ratelimit.sqlite, across processes.")
     textchas: str = _option(
         "", "Questions anonymous people and new accounts must answer to save or register, one per line as "

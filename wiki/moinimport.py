@@ -344,7 +344,8 @@ def _import_users(source: Path, target: Path, seen: dict[str, list[str]], report
 def _without_our_keys(path: Path, data: bytes, report: ImportReport) -> bytes:
     """A 1.9 user file less the keys flatwiki writes (`flatwiki_admin=1` would make its author an
     administrator); each one dropped is named."""
-    kept, dropped = [], []
+    kept: list[bytes] = []
+    dropped: list[bytes] = []
     for line in data.splitlines(keepends=True):
         key = line.split(b"=", 1)[0].strip()
         (dropped if key.startswith(b"flatwiki_") else kept).append(line)

@@ -35,7 +35,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SCRIPT = "<script>document.title='PWNED-'+location.protocol</script>"
 ATTACHED = {
     "report.html": f"<html><head><title>report</title></head><body>{SCRIPT}</body></html>",
-    "logo.svg": f'<svg xmlns="http://www.w3.org/2000/svg"><script>document.title="PWNED-svg"</script></svg>',
+    "logo.svg": '<svg xmlns="http://www.w3.org/2000/svg"><script>document.title="PWNED-svg"</script></svg>',
     "app.js": "document.title='PWNED-js'",
     "page.shtml": f'<!--#exec cmd="id" -->{SCRIPT}',
     "data.xml": '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><script>document.title="PWNED-xml"'
