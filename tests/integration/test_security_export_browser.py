@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import require
+from tests.integration.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import free_port, wait_for_http
 from wiki.acl import SYSTEM
 from wiki.attachments import INLINE_TYPES, AttachmentStore
@@ -29,9 +30,6 @@ from wiki.storage import Author
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCRIPT = "<script>document.title='PWNED-'+location.protocol</script>"
 ATTACHED = {
     "report.html": f"<html><head><title>report</title></head><body>{SCRIPT}</body></html>",
