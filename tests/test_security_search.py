@@ -95,3 +95,12 @@ def test_a_wide_pattern_is_cut_to_the_terms_examined(noisy: Site, monkeypatch: p
     monkeypatch.setattr(searchquery, "MAX_TERMS_EXAMINED", 50)
     results = anonymous_search(noisy, "a*")
     assert WIDE in (results.message or "") and results.total > 0
+
+
+def test_a_query_whose_words_are_on_too_many_pages_is_cut_and_said(noisy: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wiki import searchquery
+
+    monkeypatch.setattr(searchquery, "MAX_POSTINGS", 3)  # the noise pages and a starter page or two
+    results = anonymous_search(noisy, "a* OR e* OR i* OR o* OR u*")
+    assert searchquery.POSTINGS in (results.message or "")
+    assert 0 < results.total <= 3
