@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from wiki import names, pagecache
 from wiki.atomic import make_private
 from wiki.config import Config
-from wiki.errors import BadRequest, InvalidPageName, SignInRequired, TooManyRequests, WikiError, storage_error
+from wiki.errors import BadRequest, InvalidPageName, SignInRequired, TooManyRequests, WikiError, disk_error, tell_operator
 from wiki.site import Site
 from wiki.views import about, accounts, feeds, files, history, listing, page, searching
 from wiki.views.base import WikiRequest, identify, themed
@@ -172,10 +172,11 @@ class WikiApp:
             if isinstance(error, TooManyRequests):
                 response.headers["Retry-After"] = str(error.retry_after)
             return response
-        except OSError as disk:
-            known = storage_error(disk, "This request")  # a change the disk refused: 507 or 503, never a 500
+        except OSError as disk:  # a file the disk would not read or write: 507 or 503, never a 500
+            known = disk_error(disk, "This request")
             if known is None:
                 raise
+            tell_operator(f"flatwiki: {known}")
             return self.error_page(request, known.status, known.title, str(known))
 
     def require_read(self, request: WikiRequest, raw: str) -> None:
@@ -200,7 +201,10 @@ class WikiApp:
         return response
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        self.wiki.recover()  # a killed change is finished by the next request (at most once a second)
+        try:
+            self.wiki.recover()  # a killed change is finished by the next request (at most once a second)
+        except Exception:  # (its marks stay: the next pass tries again) never the reader's failure
+            _log_traceback(environ)
         # The slot's key is taken before the full app runs, so whatever it renders is at least as new.
         cached, slot = pagecache.serve(self.wiki.page_cache, environ, start_response)
         if cached is not None:
@@ -213,7 +217,7 @@ class WikiApp:
             response = self.refuse_body(request) if too_large else self.dispatch(request)
         except Exception:
             # Logged for the operator, never shown: the reader gets a themed 500.
-            print(traceback.format_exc(), file=environ.get("wsgi.errors", sys.stderr))
+            _log_traceback(environ)
             response = self.internal_error(request)
         finally:
             request.close()  # uploads are spooled to temporary files
@@ -236,8 +240,16 @@ class WikiApp:
         try:
             return self.error_page(request, 500, "Internal server error", message)
         except Exception:
-            print(traceback.format_exc(), file=request.environ.get("wsgi.errors", sys.stderr))
+            _log_traceback(request.environ)
             return Response(message + "\n", status=500, content_type="text/plain; charset=utf-8")
+
+
+def _log_traceback(environ: WSGIEnvironment) -> None:
+    """The exception being handled, for the operator; best effort (the log may be on the full disk)."""
+    try:
+        print(traceback.format_exc(), file=environ.get("wsgi.errors", sys.stderr))
+    except (OSError, ValueError):
+        pass
 
 
 def create_app(config: Config) -> WSGIApplication:

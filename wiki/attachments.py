@@ -21,7 +21,7 @@ from typing import IO
 
 from wiki.atomic import fsync_directory, temp_file, write_atomically
 from wiki.editlog import ATTACHMENT_REVISION, ATTDEL, ATTNEW, LogEntry, append_line
-from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, storage_error
+from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, disk_error
 from wiki.storage import Author, PageStore
 
 VERSIONS = ".versions"
@@ -175,7 +175,7 @@ class AttachmentStore:
                 fsync_directory(folder)
                 self._log(page, ATTNEW, name, author)
             except OSError as error:
-                raise storage_error(error, f"Attaching {name!r} to {page!r}") or error from error
+                raise disk_error(error, f"Attaching {name!r} to {page!r}") or error from error
         return name
 
     def bytes_of(self, page: str) -> int:
@@ -198,7 +198,7 @@ class AttachmentStore:
                 self._keep_version(page, filename)
                 self._log(page, ATTDEL, filename, author)
             except OSError as error:
-                raise storage_error(error, f"Deleting {filename!r} from {page!r}") or error from error
+                raise disk_error(error, f"Deleting {filename!r} from {page!r}") or error from error
 
     def _keep_version(self, page: str, name: str) -> None:
         current = self.folder(page) / name

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from wiki import names
 from wiki.atomic import TEMP_PREFIX, write_atomically
-from wiki.editlog import DELETE, LogEntry, is_revision, read_log
+from wiki.editlog import DELETE, RENAME, LogEntry, is_revision, read_log
 from wiki.errors import PageBusy
 from wiki.recovery import derive_current, latest_revision_file
 from wiki.storage import PageStore
@@ -25,6 +25,7 @@ LEFTOVER_PREFIXES = ("index.new-", "index.old-", "links.new-", "links.old-")
 STALE_PAGESET = "the page list differs from the pages (a change did not announce itself)"
 NO_LINKS = "has no entry in the link table"
 HALF_DONE = "a change was left half done (pending)"
+DAMAGED_COUNTS = "is damaged; it holds only counts of recent actions (rate limits), so it is begun afresh"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Problem:
     message: str
     repairable: bool = True
     page: str | None = None
+    other: str | None = None  # the page a half-done rename went to
 
     def __str__(self) -> str:
         suffix = "" if self.repairable else " (cannot be repaired automatically)"
@@ -102,8 +104,11 @@ def _check_page(store: PageStore, page_dir: Path, global_keys: set[tuple[str, in
         return
     current = int(raw) if raw else 0
     if raw is None and (latest_revision_file(page_dir) or entries):
-        problems.append(Problem(page_dir / "current", f"is missing; the revisions say {derive_current(page_dir)}",
-                                page=name))
+        copied = entries[-1].name if entries and entries[-1].name not in (name, names.quote_fs(name)) else None
+        message = (f"is missing; the folder holds what a rename copied from {copied!r} before it failed, which is "
+                   "set aside (that page has it all)" if copied else
+                   f"is missing; the revisions say {derive_current(page_dir)}")
+        problems.append(Problem(page_dir / "current", message, page=name))
         return
     by_revision = {entry.revision: entry for entry in entries if is_revision(entry)}
     if current:
@@ -120,6 +125,23 @@ def _check_page(store: PageStore, page_dir: Path, global_keys: set[tuple[str, in
             problems.append(Problem(store.global_log, f"lacks the entry for {entry.name!r} revision {entry.revision}",
                                     page=name))
     _check_revision_texts(revisions, problems)
+    _check_rename(store, name, by_revision, problems)
+
+
+HALF_RENAMED = "was renamed, but the old name was not removed (a rename left half done)"
+
+
+def _check_rename(store: PageStore, name: str, by_revision: dict[int, LogEntry], problems: list[Problem]) -> None:
+    """A page whose newest revision is a rename from a page that still has that rename's
+    revision to come: the old name's DELETE never came (recovery finishes it; so does --repair)."""
+    if not by_revision:
+        return
+    newest = by_revision[max(by_revision)]
+    if newest.action != RENAME or not newest.extra:
+        return
+    old_dir = store.page_dir(newest.extra)
+    if store.read_current(old_dir) == newest.revision - 1:
+        problems.append(Problem(old_dir, f"{newest.extra!r} {HALF_RENAMED} to {name!r}", page=newest.extra, other=name))
 
 
 def _check_revision_texts(revisions: Path, problems: list[Problem]) -> None:
@@ -174,6 +196,7 @@ def _check_derived(store: PageStore, problems: list[Problem]) -> None:
     if store.list_pages() != scanned:
         problems.append(Problem(store.pageset_file, STALE_PAGESET))
     _check_acl_table(store, problems)
+    _check_rate_counts(root, problems)
     out_dir = root / "links" / "out"
     for name in scanned:
         if not (out_dir / names.quote_fs(name)).exists():
@@ -188,6 +211,25 @@ def _check_acl_table(store: PageStore, problems: list[Problem]) -> None:
     table = AclTable.stored(store)
     if table is not None and not table.matches_pages():
         problems.append(Problem(table.path, "the ACL table does not match the pages' #acl lines and groups"))
+
+
+def _check_rate_counts(root: Path, problems: list[Problem]) -> None:
+    """ratelimit.sqlite, through SQLite's own quick check (which changes nothing)."""
+    import sqlite3
+
+    path = root / "ratelimit.sqlite"
+    if not path.exists():
+        return
+    try:
+        db = sqlite3.connect(path, timeout=2)  # (read-only would need the WAL's -shm file to exist)
+        try:
+            verdict = str(db.execute("PRAGMA quick_check").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error as error:
+        verdict = str(error)
+    if verdict != "ok":
+        problems.append(Problem(path, f"{DAMAGED_COUNTS} ({verdict[:200]})"))
 
 
 def _check_caches(root: Path, pages: set[str], problems: list[Problem]) -> None:
@@ -294,6 +336,10 @@ def repair_store(store: PageStore, record_links: Callable[[list[str]], object] |
                 pageset_stale = True
             elif problem.message == "ends with an unfinished line":
                 _finish_partial_line(problem.path)
+            elif problem.message.startswith(DAMAGED_COUNTS):
+                from wiki.ratelimit import RateLimiter
+
+                RateLimiter(problem.path, {}).set_aside()
             elif problem.path.is_dir():
                 shutil.rmtree(problem.path, ignore_errors=True)
             else:
@@ -315,7 +361,11 @@ def _repair_page(store: PageStore, problem: Problem, page_dir: Path) -> None:
     """One page's repair, under its lock."""
     assert problem.page is not None
     if problem.path.name == "current":
-        write_atomically(page_dir / "current", f"{derive_current(page_dir):08d}\n".encode("ascii"))
+        store.recover_page(page_dir, problem.page)  # a rename's copy (current missing) is set aside first
+        if latest_revision_file(page_dir) or read_log(page_dir / "edit-log"):
+            write_atomically(page_dir / "current", f"{derive_current(page_dir):08d}\n".encode("ascii"))
+    elif HALF_RENAMED in problem.message and problem.other is not None:
+        store.finish_rename(page_dir, problem.page, problem.other, store.read_current(page_dir))
     elif problem.message == "stray temporary file":
         problem.path.unlink(missing_ok=True)
     elif problem.message == HALF_DONE:

@@ -1,6 +1,8 @@
 """Domain errors: raised by the lower layers, turned into themed HTTP pages by app.py."""
 from __future__ import annotations
 
+import errno  # (built in: nothing to load on a cached CGI view)
+
 
 class WikiError(Exception):
     """Base of every error a user can cause; `status` is the HTTP status it maps to."""
@@ -135,11 +137,49 @@ class StorageUnavailable(WikiError):
 def storage_error(error: OSError, what: str) -> WikiError | None:
     """The domain error for a failed write to the data directory, naming `what`; None when
     the OSError is not about the disk refusing writes (then it is a real bug to report)."""
-    import errno
-
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return StorageFull(f"{what}: the disk holding the wiki's data is full. Nothing was changed.")
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return StorageUnavailable(f"{what}: the wiki's data directory cannot be written right now "
                                   f"({error.strerror}). Nothing was changed.")
     return None
+
+
+class DiskError(StorageUnavailable):
+    """The disk answered an error other than refusing writes (EIO above all: a failing disk;
+    EFBIG, EMFILE, ENOMEM...): the change was not made, and trying again later may work."""
+
+    title = "Storage error"
+
+
+# What a disk (or the system under it) may answer any call: a failing disk's EIO, a file past
+# the size the file system takes, no descriptors or memory left, a network file system gone.
+DISK_ERRNOS = frozenset(getattr(errno, name) for name in (
+    "EIO", "EFBIG", "EMFILE", "ENFILE", "ENOMEM", "ENOBUFS", "ESTALE", "ETIMEDOUT", "EAGAIN", "EBUSY", "ENXIO",
+    "EINTR", "EOVERFLOW", "ENOLCK", "EDEADLK", "EMLINK") if hasattr(errno, name))
+
+
+def disk_error(error: OSError, what: str) -> WikiError | None:
+    """The domain error for an OSError a disk may return, met before a change's commit point:
+    507 for space, 503 for the rest, naming the file and the errno, never a bare 500. None for
+    one no disk returns by itself (a folder where a file should be): that is a bug, a 500."""
+    known = storage_error(error, what)
+    if known is not None:
+        return known
+    if error.errno not in DISK_ERRNOS:
+        return None
+    name = errno.errorcode.get(error.errno or 0, "error")
+    where = f" at {error.filename}" if error.filename else ""
+    return DiskError(f"{what}: the disk answered {name} ({error.strerror or error}){where}. Nothing was changed; "
+                     "try again in a moment.")
+
+
+def tell_operator(message: str) -> None:
+    """One line (or a traceback) for the server's error log, best effort: when the log sits on
+    the disk that just failed, writing it must not turn a stored change into an error answer."""
+    import sys
+
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass

@@ -8,17 +8,18 @@ nobody has to run a repair to see an acknowledged save.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 from wiki import names
 from wiki.atomic import FILE_MODE, write_atomically
-from wiki.editlog import DELETE, LogEntry, append_line, is_revision, read_log_reversed
-from wiki.errors import PageBusy
+from wiki.editlog import DELETE, RENAME, LogEntry, append_line, is_revision, read_log_reversed
+from wiki.errors import PageBusy, tell_operator
 
 TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 PENDING_DIR = "pending"  # data_dir/pending/<fsname>: a change of that page is under way (or was killed)
 
 
@@ -62,6 +63,15 @@ def derive_current(page_dir: Path | str) -> int:
     return latest
 
 
+RENAME_MARK = b"rename-to\t"  # a pending mark's content: the page it is being renamed to (quoted)
+
+
+class _Committed(Exception):
+    """Raised by a commit whose later steps failed (storage._Unfinished is one): it happened."""
+
+    number: int
+
+
 class PendingChanges:
     """The recovery half of PageStore (which provides what is declared below)."""
 
@@ -75,6 +85,14 @@ class PendingChanges:
         def read_current(page_dir: Path | str) -> int: ...
 
         def touch_pageset(self) -> None: ...
+
+        def page_dir(self, name: str) -> Path: ...
+
+        def _commit(self, page_dir: Path, name: str, number: int, text: str | None, author: Any, comment: str,
+                    action: str, extra: str) -> int: ...
+
+        @staticmethod
+        def _author_of(entry: LogEntry) -> Any: ...
 
     def recover_page(self, page_dir: Path, name: str) -> int:
         """Finish or set aside what a killed writer left; return the true latest revision.
@@ -104,7 +122,45 @@ class PendingChanges:
                 aside.mkdir(exist_ok=True)
                 os.replace(leftover, aside / f"{revision_file(following)}.{time.time_ns()}")
             break
-        return current
+        return self._finish_marked_rename(page_dir, name, current)
+
+    # A rename is one commit: the new name's SAVE/RENAME line. What follows it (the old name's
+    # DELETE, the attachments' move) is finished here when the renaming process could not: the
+    # old name's pending mark says where it went (RENAME_MARK), and `wiki check` finds a rename
+    # whose mark was lost (consistency.py).
+
+    def _finish_marked_rename(self, page_dir: Path, name: str, current: int) -> int:
+        try:
+            with open(os.path.join(self._pending_path, names.quote_fs(name)), "rb") as handle:
+                mark = handle.read(4096)
+        except (FileNotFoundError, NotADirectoryError):
+            return current
+        if not mark.startswith(RENAME_MARK):
+            return current
+        try:
+            new = names.unquote_fs(mark[len(RENAME_MARK):].decode("ascii").strip())
+        except (UnicodeError, ValueError):
+            return current
+        try:
+            return self.finish_rename(page_dir, name, new, current)
+        except _Committed as committed:  # its DELETE is logged, its `current` not moved: the mark must stay
+            import errno
+
+            raise OSError(errno.EIO, f"{name!r}: the DELETE of its rename to {new!r} is logged but not finished") \
+                from committed
+
+    def finish_rename(self, old_dir: Path, old: str, new: str, current: int) -> int:
+        """Complete a committed rename of `old` (its folder locked) to `new`: the DELETE naming
+        `new` and the attachments' move. Nothing when `new`'s newest revision is not that
+        rename of this revision of `old` (the rename never committed: the old state stands).
+        A DELETE whose later steps fail raises _Committed (storage's _Unfinished)."""
+        new_dir = self.page_dir(new)
+        renamed = next((entry for entry in read_log_reversed(new_dir / "edit-log") if is_revision(entry)), None)
+        if renamed is None or renamed.action != RENAME or renamed.extra != old or renamed.revision != current + 1:
+            return current
+        if (old_dir / "attachments").exists() and not (new_dir / "attachments").exists():
+            os.rename(old_dir / "attachments", new_dir / "attachments")
+        return self._commit(old_dir, old, current + 1, None, self._author_of(renamed), f"Renamed to {new}", DELETE, new)
 
     @staticmethod
     def _set_aside_unfinished_rename(page_dir: Path, name: str) -> None:
@@ -154,7 +210,7 @@ class PendingChanges:
             except (PageBusy, FileNotFoundError):
                 continue
             except OSError as error:
-                print(f"flatwiki: cannot recover {name!r} yet: {error}", file=sys.stderr)
+                tell_operator(f"flatwiki: cannot recover {name!r} yet: {error}")
         return recovered
 
     def mark_pending(self, name: str) -> None:

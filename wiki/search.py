@@ -14,7 +14,6 @@ import itertools
 import math
 import os
 import shutil
-import sys
 import threading
 import time
 import traceback
@@ -33,7 +32,7 @@ from whoosh.writing import LockError
 from wiki import names, ranking
 from wiki.acl import EVERYTHING, Visibility
 from wiki.atomic import write_atomically
-from wiki.errors import PageNotFound, storage_error
+from wiki.errors import PageNotFound, storage_error, tell_operator
 from wiki.searchlayout import LeanCodec, with_packed_positions
 from wiki.searchquery import (
     MAX_QUERY_CHARS,
@@ -167,7 +166,7 @@ class SearchIndex:
         try:
             return self._document(name)
         except Exception:  # one bad page must never stop a rebuild or a catch-up
-            print(f"flatwiki: search index: skipped {name!r}:\n{traceback.format_exc()}", file=sys.stderr)
+            tell_operator(f"flatwiki: search index: skipped {name!r}:\n{traceback.format_exc()}")
             return None
 
     def _lock(self, kind: str) -> Path:
@@ -432,7 +431,7 @@ class SearchIndex:
         except OSError as error:
             if storage_error(error, "search") is None:
                 raise
-            print(f"flatwiki: search index not caught up ({error}); searching it as it is", file=sys.stderr)
+            tell_operator(f"flatwiki: search index not caught up ({error}); searching it as it is")
         for _attempt in range(2):  # once more after setting a damaged index aside
             directory = self._searched_directory()
             if directory is None:
@@ -442,11 +441,11 @@ class SearchIndex:
             except OSError as error:
                 if storage_error(error, "search") is not None:
                     raise  # nothing to rebuild with: the app answers 503 (a disk that refuses writes)
-                print("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc(), file=sys.stderr)
+                tell_operator("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc())
             except Exception:
                 # Deliberately broad: a damaged index raises whatever its reader trips on
                 # (struct, zlib, EOF, KeyError, OSError...). Log it, rebuild from the store, go on.
-                print("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc(), file=sys.stderr)
+                tell_operator("flatwiki: search index unusable, rebuilding:\n" + traceback.format_exc())
             self.close()
             self._set_aside(directory)
             self.build_some()

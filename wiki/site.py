@@ -9,8 +9,8 @@ library: Markdown, Whoosh and Mako open on first use.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -29,6 +29,7 @@ from wiki.errors import (
     SignInRequired,
     StorageFull,
     StorageUnavailable,
+    tell_operator,
 )
 from wiki.names import PageList
 from wiki.pagecache import PageCache
@@ -97,7 +98,7 @@ def log_failure(what: str) -> None:
     """Tell the operator (stderr: the server's error log) about derived work that failed."""
     import traceback  # only on a failure: a CGI request would pay ~4 ms for it at start-up
 
-    print(f"flatwiki: {what}:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
+    tell_operator(f"flatwiki: {what}:\n{traceback.format_exc()}")
 
 
 class Site:
@@ -678,10 +679,10 @@ class Site:
         page is marked pending, so the next recovery pass (or `wiki check --repair`) redoes it.
         """
         reshaped = list(changed if appeared_or_went is None else appeared_or_went)
-        linkers = {source for name in reshaped for source in self.links.incoming(name)}
         try:
+            linkers = {source for name in reshaped for source in self.links.incoming(name)}
             self.stamps.touch(sorted(linkers | set(changed)))
-        except OSError:
+        except Exception:  # (a read of the link table that failed, too: the save is stored)
             log_failure(f"{', '.join(map(repr, changed))} saved, but the views showing it could not be marked stale")
             for name in changed:
                 self.store.mark_pending(name)
@@ -694,10 +695,32 @@ class Site:
             except Exception:
                 log_failure(f"{name!r} is saved, but updating its links and cache failed")
                 self.store.mark_pending(name)
+        for name in reshaped:
+            self._drop_cached_output(name)
         try:
             self.search_index.catch_up(wait=AFTER_CHANGE_INDEX_WAIT)
         except Exception:
             log_failure("a change is saved, but the search index could not catch up (the next search retries)")
+
+    def _drop_cached_output(self, name: str) -> None:
+        """A page that is gone (deleted, renamed away) leaves no rendered HTML or stored response
+        behind: nothing would ever serve them, and `wiki check` names leftovers (best effort)."""
+        from wiki import names
+
+        try:
+            if self.store.exists(name):
+                return
+            prefix = names.quote_fs(name) + "."
+            for folder in (self.config.data_dir / "cache" / "html", self.config.data_dir / "cache" / "pages"):
+                try:
+                    entries = list(os.scandir(folder))
+                except FileNotFoundError:
+                    continue
+                for entry in entries:
+                    if entry.name.startswith(prefix):
+                        os.unlink(entry.path)
+        except OSError:
+            log_failure(f"removing the cached output of {name!r}, which is gone")
 
     def _record_links(self, urls: Urls | None, name: str) -> None:
         try:

@@ -7,7 +7,6 @@ protocol that keeps a killed process from losing or half-writing anything.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,10 +33,11 @@ from wiki.errors import (
     PageNotFound,
     RevisionNotFound,
     WikiError,
-    storage_error,
+    disk_error,
+    tell_operator,
 )
 from wiki.names import PageList
-from wiki.recovery import PENDING_DIR, PendingChanges, derive_current, revision_file
+from wiki.recovery import PENDING_DIR, RENAME_MARK, PendingChanges, _Committed, derive_current, revision_file
 from wiki.text import stored_form
 
 LOCK_TIMEOUT = 10.0
@@ -284,7 +284,7 @@ class PageStore(PendingChanges):
                 (page_dir / "revisions").mkdir(parents=True, exist_ok=True)
                 fd = os.open(page_dir / "lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
             except OSError as error:
-                raise storage_error(error, f"Changing {name!r}") or error from error
+                raise disk_error(error, f"Changing {name!r}") or error from error
             try:
                 flock_within(fd, name, max(0.0, deadline - time.monotonic()), wait)
                 if still_linked(fd, page_dir / "lock"):
@@ -302,7 +302,7 @@ class PageStore(PendingChanges):
             finally:
                 os.close(fd)
 
-    def _marked(self, changed: list[str], work: Callable[[], int]) -> int:
+    def _marked(self, changed: list[str], work: Callable[[], int], notes: dict[str, bytes] | None = None) -> int:
         """Run `work` (a commit, under the pages' locks) with the pages marked in pending/.
 
         A process killed mid-change leaves the marks behind; `recover_pending` (run by
@@ -313,11 +313,16 @@ class PageStore(PendingChanges):
         markers = [os.path.join(self._pending_path, names.quote_fs(name)) for name in changed]
         try:
             os.makedirs(self._pending_path, exist_ok=True)
-            for marker in markers:
-                os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+            for name, marker in zip(changed, markers, strict=True):
+                fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+                try:
+                    if notes and name in notes:  # what recovery must know to finish it (a rename's target)
+                        os.write(fd, notes[name])
+                finally:
+                    os.close(fd)
         except OSError as error:
             remove_quietly(markers)
-            raise storage_error(error, f"Saving {changed[0]!r}") or error from error
+            raise disk_error(error, f"Saving {changed[0]!r}") or error from error
         try:
             number = work()
         except _Unfinished as unfinished:
@@ -404,15 +409,39 @@ class PageStore(PendingChanges):
                             os.link(source, target)
                     write_atomically(new_dir / "edit-log", (old_dir / "edit-log").read_bytes())
                 except OSError as error:
-                    raise storage_error(error, f"Renaming {old!r}") or error from error
-                renamed = self._commit(new_dir, new, current + 1, text, author, comment or f"Renamed from {old}",
-                                       RENAME, old)
-                self._commit(old_dir, old, current + 1, None, author, comment or f"Renamed to {new}", DELETE, new)
-                if (old_dir / "attachments").exists():  # the files go with the page (their log lines did)
-                    os.rename(old_dir / "attachments", new_dir / "attachments")
+                    _undo_copy(new_dir)
+                    raise disk_error(error, f"Renaming {old!r}") or error from error
+                # The one commit point: the new name's SAVE/RENAME line. Before it, the copy is
+                # removed and the old state stands; after it, the rename happened, and what is
+                # left (the old name's DELETE, the attachments) is finished here or by recovery.
+                try:
+                    renamed = self._commit(new_dir, new, current + 1, text, author, comment or f"Renamed from {old}",
+                                           RENAME, old)
+                except _Unfinished:
+                    self._finish_quietly(old_dir, old, new, current)
+                    raise
+                except WikiError:
+                    _undo_copy(new_dir)
+                    raise
+                if self._finish_quietly(old_dir, old, new, current) != current + 1:
+                    raise _Unfinished(renamed)  # the marks stay: recovery finishes it
                 return renamed
 
-            return self._marked([new, old], move)
+            return self._marked([new, old], move, {old: RENAME_MARK + names.quote_fs(new).encode("ascii")})
+
+    def _finish_quietly(self, old_dir: Path, old: str, new: str, current: int) -> int:
+        """finish_rename, its failure told to the operator (recovery tries again): the old
+        name's revision after it (current + 1 once done)."""
+        try:
+            return self.finish_rename(old_dir, old, new, current)
+        except (OSError, WikiError, _Committed) as error:
+            tell_operator(f"flatwiki: {old!r} is renamed to {new!r}; removing the old name failed ({error}); "
+                          "it is completed by the next recovery pass")
+            return current
+
+    @staticmethod
+    def _author_of(entry: LogEntry) -> Author:
+        return Author(address=entry.address, host=entry.host, user_id=entry.user_id)
 
     @staticmethod
     def _latest_text(page_dir: Path, current: int) -> str | None:
@@ -466,7 +495,7 @@ class PageStore(PendingChanges):
                     os.unlink(target)  # never acknowledged, never published: nobody has seen it
                 except OSError:
                     pass  # recovery moves it aside (it has no log line)
-            raise storage_error(error, f"Saving {name!r}") or error from error
+            raise disk_error(error, f"Saving {name!r}") or error from error
         try:
             append_line(self.global_log, entry.to_line())
             write_atomically(page_dir / "current", f"{number:08d}\n".encode("ascii"))
@@ -477,8 +506,8 @@ class PageStore(PendingChanges):
         except OSError as error:
             # Committed: the pending mark stays (this process cannot remove it either, most
             # likely) and recovery finishes the rest as soon as the disk allows.
-            print(f"flatwiki: {name!r} revision {number} is saved, finishing it failed ({error}); "
-                  "it is completed by the next recovery pass", file=sys.stderr)
+            tell_operator(f"flatwiki: {name!r} revision {number} is saved, finishing it failed ({error}); "
+                          "it is completed by the next recovery pass")
             raise _Unfinished(number) from error
         return number
 
@@ -486,7 +515,19 @@ class PageStore(PendingChanges):
         """Say that the set of pages (or of attachments) changed: red/blue links need a re-render."""
         write_atomically(self.pageset_file, f"{time.time_ns()}-{os.getpid()}-{os.urandom(4).hex()}\n".encode("ascii"))
 
-class _Unfinished(Exception):
+def _undo_copy(new_dir: Path) -> None:
+    """Remove what a rename copied into the new name before its commit (the old name's log and
+    links to its revisions), best effort: recovery sets aside whatever stays."""
+    try:
+        (new_dir / "edit-log").unlink(missing_ok=True)
+        for item in os.listdir(new_dir / "revisions"):
+            if item.isascii() and item.isdigit():
+                (new_dir / "revisions" / item).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+class _Unfinished(_Committed):
     """A committed change whose later steps failed: callers treat it as saved (`number`)."""
 
     def __init__(self, number: int) -> None:

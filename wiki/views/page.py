@@ -23,6 +23,8 @@ from wiki.errors import (
     StorageUnavailable,
     TooManyRequests,
     WikiError,
+    disk_error,
+    tell_operator,
 )
 from wiki.merging import Merged, has_conflict_markers, merge
 from wiki.pagecache import NOTICE_COOKIE
@@ -325,6 +327,19 @@ def edit_page(wiki: Site, request: WikiRequest, name: str) -> Response:
             if chosen in templates:
                 text = wiki.store.read(chosen).text
         return _editor(wiki, request, name, text=text, base_revision=current, draft=draft, templates=templates)
+    try:
+        return _edit_post(wiki, request, name, owner)
+    except OSError as failed:  # a disk error anywhere before the commit (the store maps its own)
+        known = disk_error(failed, f"Saving {name!r}")
+        if known is None:
+            raise
+        tell_operator(f"flatwiki: {known}")
+        typed = request.form  # (parsed from the body: no disk)
+        return _save_failed(wiki, request, name, stored_form(typed.get("text", "")),
+                            whole_number(typed.get("base_revision", "")) or 0, _comment(typed), owner, known)
+
+
+def _edit_post(wiki: Site, request: WikiRequest, name: str, owner: str) -> Response:
     form = form_fields(wiki, request)
     text = stored_form(form.get("text", ""))  # once, here: what is checked, previewed and stored
     comment = _comment(form)
@@ -494,17 +509,35 @@ def rename_page(wiki: Site, request: WikiRequest, name: str) -> Response:
     wiki.require_writable()
     wiki.require(request.reader, "delete", name)
     if request.method == "GET":
-        writable, kept = wiki.link_sources(request.reader, name)
-        return _confirmation(wiki, request, "rename_page.mako", f"Rename {name}", name,
-                             backlinks=writable, unchangeable=kept)
+        return _rename_form(wiki, request, name)
     form = form_fields(wiki, request)
     base_revision = _base_revision(form, "rename")
     new = page_name(form.get("new_name", ""))
     if new == name:
         raise BadRequest("The new name is the same as the old one.")
-    wiki.rename(request, name, new, base_revision=base_revision, author=request.author, reader=request.reader,
-                comment=_comment(form), update_links=bool(form.get("update_links")))
+    try:
+        wiki.rename(request, name, new, base_revision=base_revision, author=request.author, reader=request.reader,
+                    comment=_comment(form), update_links=bool(form.get("update_links")))
+    except OSError as failed:  # a read before the commit (the store maps its own writes' failures)
+        known = disk_error(failed, f"Renaming {name!r}")
+        if known is None:
+            raise
+        tell_operator(f"flatwiki: {known}")
+        return _rename_form(wiki, request, name, known, new, _comment(form))
+    except RETRYABLE as failed:  # refused: the form again, with what was typed
+        return _rename_form(wiki, request, name, failed, new, _comment(form))
     return redirect(request, request.page_url(new))
+
+
+def _rename_form(wiki: Site, request: WikiRequest, name: str, failed: WikiError | None = None, new_name: str = "",
+                 comment: str = "") -> Response:
+    writable, kept = wiki.link_sources(request.reader, name)
+    response = _confirmation(wiki, request, "rename_page.mako", f"Rename {name}", name, backlinks=writable,
+                             unchangeable=kept, error=str(failed) if failed else "", new_name=new_name,
+                             comment=comment)
+    if failed is not None:
+        response.status_code = failed.status
+    return response
 
 
 def print_page(wiki: Site, request: WikiRequest, name: str) -> Response:
