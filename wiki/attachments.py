@@ -21,7 +21,7 @@ from typing import IO
 
 from wiki.atomic import fsync_directory, temp_file, write_atomically
 from wiki.editlog import ATTACHMENT_REVISION, ATTDEL, ATTNEW, LogEntry, append_line
-from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, disk_error
+from wiki.errors import BadRequest, PageNotFound, PayloadTooLarge, disk_error, tell_operator
 from wiki.storage import Author, PageStore
 
 VERSIONS = ".versions"
@@ -83,6 +83,14 @@ class AttachmentTotal:
             write_atomically(self.path, f"{self._read() + size}\n".encode("ascii"), durable=False)
         finally:
             os.close(fd)
+
+
+def _put_back(kept: Path | None, current: Path) -> None:
+    """Undo a replace or a removal: the kept version back as the file, or no file if there was none."""
+    if kept is None:
+        current.unlink(missing_ok=True)
+    else:
+        os.replace(kept, current)
 
 
 def sanitize_filename(raw: str) -> str:
@@ -168,12 +176,11 @@ class AttachmentStore:
                         os.fsync(handle.fileno())
                     if quota is not None:
                         quota(size)
-                    self._keep_version(page, name)
+                    kept = self._keep_version(page, name)
                     os.replace(temp, folder / name)
                 finally:
                     Path(temp).unlink(missing_ok=True)
-                fsync_directory(folder)
-                self._log(page, ATTNEW, name, author)
+                self._logged_or_undone(page, ATTNEW, name, author, undo=lambda: _put_back(kept, folder / name))
             except OSError as error:
                 raise disk_error(error, f"Attaching {name!r} to {page!r}") or error from error
         return name
@@ -193,22 +200,53 @@ class AttachmentStore:
     def delete(self, page: str, filename: str, *, author: Author) -> None:
         """Remove an attachment from the page (its bytes stay among the versions)."""
         with self.store.locked(page):
-            self.path(page, filename)
+            current = self.path(page, filename)
             try:
-                self._keep_version(page, filename)
-                self._log(page, ATTDEL, filename, author)
+                kept = self._keep_version(page, filename)
+                current.unlink()
+                self._logged_or_undone(page, ATTDEL, filename, author, undo=lambda: _put_back(kept, current))
             except OSError as error:
                 raise disk_error(error, f"Deleting {filename!r} from {page!r}") or error from error
 
-    def _keep_version(self, page: str, name: str) -> None:
+    def _keep_version(self, page: str, name: str) -> Path | None:
+        """A hard link to the current file among the versions (None: there is none): the file
+        itself stays until the new one replaces it, so a failure in between hides nothing."""
         current = self.folder(page) / name
-        if current.exists():
-            versions = self.folder(page) / VERSIONS
-            versions.mkdir(exist_ok=True)
-            shutil.move(current, versions / f"{name}.{time.time_ns() // 1000}")
+        if not current.exists():
+            return None
+        versions = self.folder(page) / VERSIONS
+        versions.mkdir(exist_ok=True)
+        kept = versions / f"{name}.{time.time_ns() // 1000}"
+        try:
+            os.link(current, kept)
+        except OSError:  # a file system without hard links
+            shutil.copy2(current, kept)
+        return kept
 
-    def _log(self, page: str, action: str, name: str, author: Author) -> None:
-        entry = LogEntry(time.time_ns() // 1000, ATTACHMENT_REVISION, action, page, author.address, author.host, author.user_id, name)
-        append_line(self.store.page_dir(page) / "edit-log", entry.to_line())
-        append_line(self.store.global_log, entry.to_line())
-        self.store.touch_pageset()  # pages showing this attachment (or a link to it) change
+    def _logged_or_undone(self, page: str, action: str, name: str, author: Author, undo: Callable[[], None]) -> None:
+        """The change's commit point is its line in the page's edit-log: if that cannot be
+        written, the file is put back as it was (`undo`) and the error raised, so the answer
+        "nothing was changed" is true; if even that fails, the change stands (it is what
+        readers see) and the missing line is told to the operator. After the line, the global
+        log and the page-set token are best effort: a failure there is logged, not answered."""
+        entry = LogEntry(time.time_ns() // 1000, ATTACHMENT_REVISION, action, page, author.address, author.host,
+                         author.user_id, name)
+        try:
+            fsync_directory(self.folder(page))
+            append_line(self.store.page_dir(page) / "edit-log", entry.to_line())
+        except OSError as error:
+            try:
+                undo()
+            except OSError:
+                tell_operator(f"flatwiki: {name!r} of {page!r} changed, but its edit-log line could not be "
+                              f"written ({error}), nor the change undone")
+                return
+            raise
+        try:
+            append_line(self.store.global_log, entry.to_line())
+            self.store.touch_pageset()  # pages showing this attachment (or a link to it) change
+        except OSError as error:
+            tell_operator(f"flatwiki: {name!r} of {page!r} is stored; the global edit-log or the page set "
+                          f"could not be updated ({error})")
+
+

@@ -1,5 +1,8 @@
 <%inherit file="layout.mako"/>
 <h1 class="page-title">Attachments of ${parent.crumbs(page) | n}</h1>
+% if error:
+<p class="notice error" role="alert">${error}</p>
+% endif
 % if files:
 <div class="table-scroll">
 <table class="history">
