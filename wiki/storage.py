@@ -62,6 +62,9 @@ class PageRevision:
     text: str
 
 
+OLD_RUN = 1000  # lines in a row older than a `since`: past them, recent changes stop reading the log
+
+
 class PageStore(PendingChanges):
     """Pages and their revisions under `root` (the data directory)."""
 
@@ -202,16 +205,36 @@ class PageStore(PendingChanges):
 
     def recent_changes(self, limit: int, since_us: int = 0) -> list[LogEntry]:
         """The newest `limit` global edit-log entries (none older than `since_us`), newest
-        first, read from the end: cost grows with what is shown, not with the log's length."""
-        entries: list[LogEntry] = []
+        first, read from the end: cost grows with what is shown, not with the log's length.
+
+        "Older" follows the log's order, not the clocks: a line is as new as the newest line
+        before it, so a process whose clock is a day behind hides nothing (its lines, and the
+        right ones before them, stay in `?days=1`). Reading stops once OLD_RUN lines in a row
+        are older than `since_us` by their own times."""
+        window: list[LogEntry] = []  # newest first
+        old_run = 0
+        for entry in self._global_entries_reversed():
+            window.append(entry)
+            old_run = old_run + 1 if entry.time_us < since_us else 0
+            if old_run >= OLD_RUN or (len(window) >= limit and entry.time_us >= since_us):
+                break  # (the oldest taken is new by itself: so is every line after it)
+        newest_before = 0
+        as_new = {}
+        for position in range(len(window) - 1, -1, -1):  # oldest first: each as new as the newest before it
+            newest_before = max(newest_before, window[position].time_us)
+            as_new[position] = newest_before
+        return [entry for position, entry in enumerate(window) if as_new[position] >= since_us][:limit]
+
+    def _global_entries_reversed(self) -> Iterator[LogEntry]:
+        """The global edit-log's parseable lines, newest first, read from the end in blocks."""
         try:
             handle = open(self.global_log, "rb")
         except FileNotFoundError:
-            return []
+            return
         with handle:
             position = handle.seek(0, os.SEEK_END)
             remainder = b""
-            while position > 0 and len(entries) < limit:
+            while position > 0:
                 step = min(65536, position)
                 position -= step
                 handle.seek(position)
@@ -223,15 +246,9 @@ class PageStore(PendingChanges):
                     if not raw.strip():
                         continue
                     try:
-                        entry = LogEntry.parse(raw.decode("utf-8"))
+                        yield LogEntry.parse(raw.decode("utf-8"))
                     except (ValueError, UnicodeDecodeError):
                         continue
-                    if entry.time_us < since_us:
-                        return entries
-                    entries.append(entry)
-                    if len(entries) >= limit:
-                        break
-        return entries
 
     def read_log_since(self, offset: int) -> list[tuple[LogEntry, int]]:
         """Complete global edit-log lines from byte `offset`, each with the offset just after it."""
