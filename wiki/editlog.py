@@ -106,10 +106,17 @@ def append_line(path: Path, line: str | bytes, *, locked: bool = False) -> None:
     `locked`: the caller holds the only right to append (a page's lock for its own log),
     so a failed write (a full disk) is cut back off: no half line is left for a later
     append to complete into a line that was never meant.
+
+    Every append holds an flock on the log while it writes: a write the disk took only part
+    of is finished by a second one, and without the lock another process's line could land
+    between the two (the global log has no other lock).
     """
+    import fcntl
+
     data = line.encode("utf-8") if isinstance(line, str) else line
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":
             data = b"\n" + data

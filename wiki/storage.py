@@ -505,6 +505,12 @@ class PageStore(PendingChanges):
                     linked = True
                 finally:
                     os.unlink(temp)
+                # Durable before the commit point: the revision's name in revisions/, and for a
+                # new page its folder in pages/ (a power cut must not keep a line whose file went).
+                fsync_directory(revisions)
+                if number == 1:
+                    fsync_directory(page_dir)
+                    fsync_directory(self.pages_dir)
             append_line(page_dir / "edit-log", entry.to_line(), locked=True)
         except OSError as error:
             if linked:
@@ -516,7 +522,6 @@ class PageStore(PendingChanges):
         try:
             append_line(self.global_log, entry.to_line())
             write_atomically(page_dir / "current", f"{number:08d}\n".encode("ascii"))
-            fsync_directory(revisions)
             fsync_directory(page_dir)
             if created_or_deleted:
                 self.touch_pageset()
