@@ -26,6 +26,9 @@ class Session(NamedTuple):
     stamp: str
 
 
+MAX_SESSIONS = 20_000  # past this many, the sessions that would expire first are ended
+
+
 class SessionStore:
     def __init__(self, directory: Path, lifetime: float) -> None:
         self.directory = directory
@@ -68,21 +71,29 @@ class SessionStore:
         if token:
             remove_quietly([str(self._path(token))])
 
-    def _sweep(self) -> None:
-        """Remove expired sessions now and then (on one sign-in in 50)."""
+    def _sweep(self, every: int = 50) -> None:
+        """Now and then (on one sign-in in `every`), remove expired sessions, and past
+        MAX_SESSIONS the ones that expire first: sign-ins never followed by a sign-out must not
+        fill the folder (a 10-minute soak left 1,019)."""
         import json
         import secrets
 
-        if secrets.randbelow(50):
+        if every > 1 and secrets.randbelow(every):
             return
         now = time.time()
         try:
             entries = list(os.scandir(self.directory))
         except FileNotFoundError:
             return
+        live = []
         for entry in entries:
             try:
-                if json.loads(Path(entry.path).read_bytes())["expires"] < now:
-                    remove_quietly([entry.path])
+                expires = float(json.loads(Path(entry.path).read_bytes())["expires"])
             except (OSError, ValueError, KeyError, TypeError):
                 continue
+            if expires < now:
+                remove_quietly([entry.path])
+            else:
+                live.append((expires, entry.path))
+        live.sort()
+        remove_quietly([path for _, path in live[:max(0, len(live) - MAX_SESSIONS)]])

@@ -315,7 +315,7 @@ class Site:
     def render_cache(self) -> RenderCache:
         from wiki.rendercache import RenderCache
 
-        return RenderCache(self.config.data_dir / "cache" / "html")
+        return RenderCache(self.config.data_dir / "cache" / "html", lambda: len(self.store.list_pages()))
 
     @cached_property
     def links(self) -> LinkTable:
