@@ -118,3 +118,32 @@ def test_a_copy_a_refused_rename_left_is_set_aside_not_made_a_page(config: Confi
     assert not Site(config).store.exists("Copied")
     capsys.readouterr()
     assert wiki_main(["check", *data]) == 0, capsys.readouterr().out
+
+
+DERIVED = ["links/out/SandBox", "links/in/FrontPage", "links/lists-snapshot", "links/lists-log", "cache/acl-table",
+           "cache/page-list", "cache/stamps/SandBox", "cache/html/*", "cache/lists/*", "index/*", "pageset",
+           "ratelimit.sqlite"]
+VIEWS = ["/SandBox", "/FrontPage", "/+index", "/sitemap.xml", "/+search?q=page&fulltext=1", "/+orphans", "/+wanted",
+         "/+backlinks/FrontPage", "/+recent"]
+
+
+@pytest.mark.parametrize("derived", DERIVED)
+def test_a_damaged_derived_file_never_fails_a_view_or_a_save(tmp_path: Path, derived: str) -> None:
+    """Each derived file in turn overwritten with random bytes under a running app (warmed: its
+    caches and connections open), then every list and a save and a new page through it."""
+    config = load_config(environ={}, data_dir=tmp_path / "data", rate_limits="save=1000/60",
+                         acl_rights_default="All:read,write,delete,revert")
+    init_store(config, io.StringIO())
+    client = WikiClient(create_app(config))
+    for url in VIEWS:
+        assert client.get(url).status_code == 200, url
+    assert client.save("SandBox", "links to [[FrontPage]] and [[Nowhere]]\n").status_code == 303
+    damaged = [path for path in config.data_dir.glob(derived) if path.is_file()]
+    assert damaged, derived
+    for path in damaged:
+        path.write_bytes(os.urandom(max(64, path.stat().st_size)))
+    for url in VIEWS:
+        assert client.get(url).status_code == 200, url
+    assert client.save("SandBox", "changed after the damage, [[FrontPage]]\n").status_code == 303
+    assert client.save("NewOne", "a new page\n").status_code == 303
+    assert "changed after the damage" in client.get("/SandBox").get_data(as_text=True)

@@ -86,10 +86,25 @@ class LinkTable:
 
     @staticmethod
     def _read(path: Path) -> set[str]:
+        """One list's names; from a damaged file, the lines that still read as names (the next
+        change of that list writes it whole again, `wiki reindex` rebuilds them all)."""
         try:
-            return {line for line in path.read_text("utf-8").split("\n") if line}
+            data = path.read_bytes()
         except FileNotFoundError:
             return set()
+        try:
+            return {line for line in data.decode("utf-8").split("\n") if line}
+        except UnicodeDecodeError:
+            from wiki.errors import tell_operator
+
+            tell_operator(f"flatwiki: {path} is damaged (not UTF-8); reading the names it still holds")
+            kept = set()
+            for raw in data.split(b"\n"):
+                try:
+                    kept.add(raw.decode("utf-8"))
+                except UnicodeDecodeError:
+                    continue
+            return kept - {""}
 
     @staticmethod
     def _change(path: Path, add: Iterable[str] = (), remove: Iterable[str] = (),

@@ -276,8 +276,8 @@ class PageStore(PendingChanges):
 
     def pageset_token(self) -> str:
         """Changes whenever a page is created or deleted: what the page list (and lists of pages) depend on."""
-        try:
-            return read_small(self._pageset_path).decode("ascii").strip()
+        try:  # (a damaged one is still a token: it changes when the next change rewrites it)
+            return read_small(self._pageset_path).decode("ascii", "replace").strip()
         except FileNotFoundError:
             return "0"
 
