@@ -61,3 +61,20 @@ def test_rate_limits_hold_across_clocks_a_day_apart(tmp_path: Path, monkeypatch:
         except TooManyRequests:
             pass
     assert accepted == 60  # as with both clocks right: 60 accepted, 20 refused
+
+
+def test_a_page_changed_by_a_clock_behind_is_never_not_modified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If-Modified-Since with the last Last-Modified must get the page again after any change,
+    whichever clock made it (it used to get 304 for a page a process a day behind had changed)."""
+    config = load_config(environ={}, data_dir=tmp_path / "data", rate_limits="",
+                         acl_rights_default="All:read,write,delete,revert")
+    init_store(config, io.StringIO())
+    client = WikiClient(create_app(config))
+    assert client.save("Dated", "first words\n").status_code == 303
+    stamp = client.get("/Dated").headers["Last-Modified"]
+    with monkeypatch.context() as patched:
+        behind(patched, DAY)
+        assert client.save("Dated", "second words, from a clock a day behind\n").status_code == 303
+    again = client.get("/Dated", headers={"If-Modified-Since": stamp})
+    assert again.status_code == 200 and "second words" in again.get_data(as_text=True)
+    assert again.headers["Last-Modified"] != stamp

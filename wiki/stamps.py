@@ -50,10 +50,14 @@ class PageStamps:
         """Give each page a new stamp (so its cached views stop matching); the number touched.
         Raises OSError if the disk refuses: the caller marks the change for recovery."""
         os.makedirs(self._directory_path, exist_ok=True)
-        token = f"{time.time_ns()}-{os.getpid()}-{os.urandom(4).hex()}\n".encode("ascii")
+        now, tail = time.time_ns(), f"-{os.getpid()}-{os.urandom(4).hex()}\n"
         count = 0
         for page in pages:
-            write_atomically(self._path(page), token, durable=False)
+            # Never earlier than a second after the stamp it replaces: a page view's Last-Modified
+            # follows it, and a process whose clock is behind must not make a changed page look
+            # older to a cache revalidating with If-Modified-Since (HTTP dates have whole seconds).
+            stamped = max(now, int(self.time(page) * 1e9) + 1_000_000_000)
+            write_atomically(self._path(page), f"{stamped}{tail}".encode("ascii"), durable=False)
             count += 1
         return count
 
