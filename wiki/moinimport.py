@@ -208,7 +208,7 @@ def _check_revisions(source: Path, target: Path, max_page_bytes: int | None) -> 
     the page is refused, before anything of it is brought over."""
     if not source.is_dir():
         return
-    for entry in os.scandir(source):
+    for entry in sorted(os.scandir(source), key=lambda entry: entry.name):  # (read whole: a refusal may stop the loop)
         if REVISION_NAME.fullmatch(entry.name):
             info = _plain_file(entry.path, target / entry.name)
             if max_page_bytes is not None and info.st_size > max_page_bytes:
@@ -218,7 +218,7 @@ def _check_revisions(source: Path, target: Path, max_page_bytes: int | None) -> 
 
 def _check_attachments(source: Path, target: Path) -> None:
     if source.is_dir():
-        for entry in os.scandir(source):
+        for entry in sorted(os.scandir(source), key=lambda entry: entry.name):
             if not entry.name.startswith("."):
                 _plain_file(entry.path, target / entry.name)  # a link (to /etc/passwd, say) refuses the page
 
@@ -271,7 +271,7 @@ def _link_revisions(source: Path, target: Path) -> int:
         return 0
     target.mkdir(parents=True, exist_ok=True)
     linked = 0
-    for entry in os.scandir(source):
+    for entry in list(os.scandir(source)):  # (read whole: a failed link stops the loop)
         if not REVISION_NAME.fullmatch(entry.name):
             continue
         existing = target / entry.name
@@ -300,7 +300,7 @@ def _link_attachments(source: Path, target: Path) -> int:
         return 0
     target.mkdir(exist_ok=True)
     linked = 0
-    for entry in os.scandir(source):
+    for entry in list(os.scandir(source)):  # (read whole: a refusal may stop the loop)
         if entry.name.startswith("."):
             continue
         existing = target / entry.name

@@ -60,9 +60,14 @@ class RenderCache:
 
     def sweep(self) -> int:
         """Remove old entries, and the oldest past the cap; how many went (best effort)."""
+        entries = []
         try:
-            entries = [(entry.stat().st_mtime, entry.path) for entry in os.scandir(self.directory)
-                       if entry.is_file(follow_symlinks=False)]
+            with os.scandir(self.directory) as listing:
+                for entry in listing:
+                    try:
+                        entries.append((entry.stat(follow_symlinks=False).st_mtime, entry.path))
+                    except OSError:  # removed meanwhile (another sweep, a page that went)
+                        continue
         except OSError:
             return 0
         entries.sort()
