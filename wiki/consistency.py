@@ -301,15 +301,22 @@ def check_store(store: PageStore) -> list[Problem]:
 
 
 def _finish_partial_line(path: Path) -> None:
-    """Move an unfinished last line aside (into unfinished/) so the next append starts clean."""
-    data = path.read_bytes()
-    cut = data.rfind(b"\n") + 1
-    aside = path.parent / "unfinished"
-    aside.mkdir(exist_ok=True)
-    with open(aside / f"{path.name}.partial", "ab") as handle:
-        handle.write(data[cut:] + b"\n")
-    with open(path, "r+b") as handle:
-        handle.truncate(cut)
+    """Move an unfinished last line aside (into unfinished/) so the next append starts clean.
+    Under the lock every append holds (editlog.append_line): a server appending meanwhile
+    finishes its line first, and is never cut."""
+    import fcntl
+
+    with open(path, "r+b") as log:
+        fcntl.flock(log.fileno(), fcntl.LOCK_EX)
+        data = log.read()
+        cut = data.rfind(b"\n") + 1
+        if cut == len(data):
+            return  # a server finished the line (or the next one did) since the check
+        aside = path.parent / "unfinished"
+        aside.mkdir(exist_ok=True)
+        with open(aside / f"{path.name}.partial", "ab") as handle:
+            handle.write(data[cut:] + b"\n")
+        log.truncate(cut)
 
 
 def repair_store(store: PageStore, record_links: Callable[[list[str]], object] | None = None) -> list[Problem]:
