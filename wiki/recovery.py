@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from wiki import names
-from wiki.atomic import FILE_MODE, write_atomically
+from wiki.atomic import FILE_MODE, fsync_directory, write_atomically
 from wiki.editlog import DELETE, RENAME, LogEntry, append_line, is_revision, read_log_reversed
 from wiki.errors import PageBusy, tell_operator
 
@@ -160,6 +160,8 @@ class PendingChanges:
             return current
         if (old_dir / "attachments").exists() and not (new_dir / "attachments").exists():
             os.rename(old_dir / "attachments", new_dir / "attachments")
+            fsync_directory(new_dir)
+            fsync_directory(old_dir)
         return self._commit(old_dir, old, current + 1, None, self._author_of(renamed), f"Renamed to {new}", DELETE, new)
 
     @staticmethod

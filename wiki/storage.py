@@ -425,6 +425,8 @@ class PageStore(PendingChanges):
                         if source.exists() and not target.exists():
                             os.link(source, target)
                     write_atomically(new_dir / "edit-log", (old_dir / "edit-log").read_bytes())
+                    for folder in (new_dir / "revisions", new_dir, self.pages_dir):  # durable before the commit
+                        fsync_directory(folder)
                 except OSError as error:
                     _undo_copy(new_dir)
                     raise disk_error(error, f"Renaming {old!r}") or error from error
