@@ -257,7 +257,16 @@ class VisibleCounter:
     def __init__(self, reader: Any, hidden: frozenset[int]) -> None:
         self.reader, self.hidden = reader, hidden
         self.few_shown = len(hidden) > reader.doc_count_all() // 2
-        self.looked_for = sorted(set(range(reader.doc_count_all())) - hidden) if self.few_shown else sorted(hidden)
+        self._looked_for: list[int] | None = None
+
+    @property
+    def looked_for(self) -> list[int]:
+        """The pages to skip to, sorted: made on first use (a query without a pattern needs none,
+        and when few pages are shown it is a walk over every document number)."""
+        if self._looked_for is None:
+            self._looked_for = sorted(set(range(self.reader.doc_count_all())) - self.hidden) if self.few_shown \
+                else sorted(self.hidden)
+        return self._looked_for
 
     def pages_and_weight(self, fieldname: str, text: bytes) -> tuple[int, float]:
         """(pages, occurrences) of the term among the pages this reader may see."""
