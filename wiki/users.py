@@ -207,12 +207,14 @@ def _confusables() -> dict[str, str]:
         from importlib import resources
 
         listed = json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8"))
+        table: dict[str, str] = {}  # built whole, then published: another thread never sees half of it
         for char, alikes in listed.items():
             group = [char, *(alike["c"] for alike in alikes if len(alike["c"]) == 1)]
             least = min(group, key=_plainest)
             for each in group:
-                known = _LOOK_ALIKES.get(each)
-                _LOOK_ALIKES[each] = least if known is None else min(known, least, key=_plainest)
+                known = table.get(each)
+                table[each] = least if known is None else min(known, least, key=_plainest)
+        _LOOK_ALIKES.update(table)
     return _LOOK_ALIKES
 
 
